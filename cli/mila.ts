@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { BACKEND_ENV, BACKEND_NAMES } from '../core/backend.js';
+
+const program = new Command();
+program
+  .name('mila')
+  .description('MILA-Dense: dense prediction with the MILA backbone (Mask R-CNN, UperNet) on tfjs')
+  .version('0.1.0')
+  .addHelpText('after', `\nBackends: --backend ${BACKEND_NAMES.join('|')} on model commands, or ${BACKEND_ENV}=<name>.`);
+
+// Each command lives in its own file under cli/commands and registers itself here.
+const commands: { register(p: Command): void }[] = [];
+for (const c of commands) c.register(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,88 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/** Environment variable that picks the backend when no --backend flag is given. */
+export const BACKEND_ENV = 'MILA_BACKEND';
+
+const NATIVE_HINT =
+  'for native speed install @tensorflow/tfjs-node (CPU) or @tensorflow/tfjs-node-gpu (CUDA) beside mila-dense';
+
+let chosen: string | undefined;
+let announced = false;
+
+async function tryNative(pkg: string): Promise<boolean> {
+  try {
+    // The native packages are optional peers, absent by default: a dynamic import keeps them optional.
+    await import(pkg);
+    return tf.findBackend('tensorflow') !== undefined && (await tf.setBackend('tensorflow'));
+  } catch {
+    return false;
+  }
+}
+
+async function tryWasm(): Promise<boolean> {
+  try {
+    await import('@tensorflow/tfjs-backend-wasm');
+    const { registerWasmExtraKernels } = await import('./wasm-kernels.js');
+    registerWasmExtraKernels();
+    return await tf.setBackend('wasm');
+  } catch {
+    return false;
+  }
+}
+
+async function tryCpu(): Promise<boolean> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  const { registerCpuExtraKernels } = await import('./wasm-kernels.js');
+  registerCpuExtraKernels();
+  return tf.setBackend('cpu');
+}
+
+async function trySpecific(name: Exclude<BackendName, 'auto'>): Promise<boolean> {
+  switch (name) {
+    case 'tensorflow-gpu':
+      return tryNative('@tensorflow/tfjs-node-gpu');
+    case 'tensorflow':
+      return tryNative('@tensorflow/tfjs-node');
+    case 'wasm':
+      return tryWasm();
+    case 'cpu':
+      return tryCpu();
+  }
+}
+
+export function resolveBackendName(requested?: string): BackendName {
+  const name = (requested ?? process.env[BACKEND_ENV] ?? 'auto').trim();
+  if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`unknown backend '${name}': expected one of ${BACKEND_NAMES.join(', ')}`);
+  }
+  return name as BackendName;
+}
+
+/**
+ * Choose and initialise the tfjs backend once per process. `auto` prefers native GPU, then native CPU,
+ * then wasm, then the pure-JS cpu backend. Prints the choice once (to stderr) unless `quiet`.
+ */
+export async function initBackend(requested?: string, opts: { quiet?: boolean } = {}): Promise<string> {
+  const name = resolveBackendName(requested);
+  if (chosen !== undefined && (name === 'auto' || name === chosen || (name.startsWith('tensorflow') && chosen === 'tensorflow'))) {
+    return chosen;
+  }
+  const order: Exclude<BackendName, 'auto'>[] =
+    name === 'auto' ? ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] : [name];
+  for (const candidate of order) {
+    if (await trySpecific(candidate)) {
+      await tf.ready();
+      chosen = tf.getBackend();
+      if (!opts.quiet && !announced) {
+        announced = true;
+        const native = chosen === 'tensorflow';
+        process.stderr.write(`mila: backend ${candidate}${native ? '' : ` (${NATIVE_HINT})`}\n`);
+      }
+      return chosen;
+    }
+  }
+  throw new Error(`backend '${name}' is not available: ${NATIVE_HINT}`);
+}

@@ -1,0 +1,77 @@
+/**
+ * A tensor held in plain JS memory: what checkpoint readers produce and writers consume.
+ * Keeping checkpoint I/O off the tfjs engine means reading a file never allocates backend memory
+ * and never needs disposing.
+ */
+export type HostDType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+
+export type HostData =
+  | Float32Array
+  | Float64Array
+  | Uint16Array // float16 / bfloat16 bit patterns
+  | BigInt64Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint8Array;
+
+export interface HostTensor {
+  dtype: HostDType;
+  shape: number[];
+  data: HostData;
+}
+
+/** Parameters and buffers by dotted PyTorch name, in PyTorch layout. Insertion order is file order. */
+export type StateDict = Map<string, HostTensor>;
+
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function shapeToString(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+function halfToFloat(h: number): number {
+  const s = (h & 0x8000) >> 15;
+  const e = (h & 0x7c00) >> 10;
+  const f = h & 0x03ff;
+  if (e === 0) return (s ? -1 : 1) * Math.pow(2, -14) * (f / 1024);
+  if (e === 0x1f) return f ? NaN : (s ? -1 : 1) * Infinity;
+  return (s ? -1 : 1) * Math.pow(2, e - 15) * (1 + f / 1024);
+}
+
+/** The tensor's values as float32 (float16/bfloat16/float64/ints converted), for loading into float parameters. */
+export function toFloat32(t: HostTensor): Float32Array {
+  const { data, dtype } = t;
+  if (data instanceof Float32Array) return data;
+  const out = new Float32Array(data.length);
+  if (dtype === 'float16') {
+    const u = data as Uint16Array;
+    for (let i = 0; i < u.length; i++) out[i] = halfToFloat(u[i]!);
+  } else if (dtype === 'bfloat16') {
+    const u = data as Uint16Array;
+    const view = new Uint32Array(out.buffer);
+    for (let i = 0; i < u.length; i++) view[i] = u[i]! << 16;
+  } else if (data instanceof BigInt64Array) {
+    for (let i = 0; i < data.length; i++) out[i] = Number(data[i]!);
+  } else {
+    for (let i = 0; i < data.length; i++) out[i] = Number((data as ArrayLike<number>)[i]!);
+  }
+  return out;
+}
+
+/** The tensor's values as int32, for integer buffers such as BatchNorm's num_batches_tracked. */
+export function toInt32(t: HostTensor): Int32Array {
+  const { data } = t;
+  if (data instanceof Int32Array) return data;
+  const out = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = Number((data as ArrayLike<number | bigint>)[i]!);
+  return out;
+}
+
+export function isFloatDType(d: HostDType): boolean {
+  return d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
+}
