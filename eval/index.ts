@@ -1,0 +1,5 @@
+/**
+ * Evaluators: the COCO API port (mask utilities, `COCO`, `COCOeval`) and the mIoU evaluator.
+ */
+export * as mask from './mask/index.js';
+export * from './mask/index.js';
