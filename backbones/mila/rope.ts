@@ -1,0 +1,122 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Module } from '../../core/module.js';
+
+const BASE = 10000;
+
+/**
+ * RoPE angles exactly as the official `rope()`/`RoPE` compute them in float32: for channel pair p of c/2,
+ * k_max = c/4 frequencies theta_m = 1 / base^(m / k_max); pairs p < k_max rotate by row * theta_p, the rest
+ * by column * theta_(p - k_max). Returns cos and sin per [row, col, pair].
+ */
+export function ropeAngles(h: number, w: number, c: number): { cos: Float32Array; sin: Float32Array } {
+  const kMax = Math.floor(c / 4);
+  const pairs = c / 2;
+  const theta = new Float32Array(kMax);
+  for (let m = 0; m < kMax; m++) theta[m] = Math.fround(1 / Math.fround(Math.pow(BASE, Math.fround(m / kMax))));
+  const cos = new Float32Array(h * w * pairs);
+  const sin = new Float32Array(h * w * pairs);
+  for (let i = 0; i < h; i++) {
+    for (let j = 0; j < w; j++) {
+      const at = (i * w + j) * pairs;
+      for (let p = 0; p < pairs; p++) {
+        const angle = p < kMax ? Math.fround(i * theta[p]!) : Math.fround(j * theta[p - kMax]!);
+        cos[at + p] = Math.cos(angle);
+        sin[at + p] = Math.sin(angle);
+      }
+    }
+  }
+  return { cos, sin };
+}
+
+/** The official `rotations` buffer for a fixed resolution: [h, w, c/2, 2] holding (cos, sin). */
+export function ropeRotations(h: number, w: number, c: number): Float32Array {
+  const { cos, sin } = ropeAngles(h, w, c);
+  const out = new Float32Array(cos.length * 2);
+  for (let k = 0; k < cos.length; k++) {
+    out[2 * k] = cos[k]!;
+    out[2 * k + 1] = sin[k]!;
+  }
+  return out;
+}
+
+/**
+ * Multiplier tables to rotate q and k together in NHWC: for a [.., h, w, 2c] tensor t holding q then k,
+ * rope(t) = t * cos + swapPairs(t) * sin, with `sin` carrying the sign (-sin on even channels, +sin on odd).
+ */
+interface RopeTables {
+  cos: tf.Tensor3D;
+  sin: tf.Tensor3D;
+}
+
+const MAX_CACHED_SIZES = 16;
+const cache = new Map<string, RopeTables>();
+
+/** Tables for an h x w map of c channels (q and k: 2c), cached per size (LRU) and kept out of any tidy scope. */
+export function ropeTables(h: number, w: number, c: number): RopeTables {
+  const key = `${tf.getBackend()}:${h}x${w}x${c}`;
+  const hit = cache.get(key);
+  if (hit) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const { cos, sin } = ropeAngles(h, w, c);
+  const pairs = c / 2;
+  const cosT = new Float32Array(h * w * 2 * c);
+  const sinT = new Float32Array(h * w * 2 * c);
+  for (let s = 0; s < h * w; s++) {
+    for (let half = 0; half < 2; half++) {
+      const out = s * 2 * c + half * c;
+      for (let p = 0; p < pairs; p++) {
+        const cv = cos[s * pairs + p]!;
+        const sv = sin[s * pairs + p]!;
+        cosT[out + 2 * p] = cv;
+        cosT[out + 2 * p + 1] = cv;
+        sinT[out + 2 * p] = -sv;
+        sinT[out + 2 * p + 1] = sv;
+      }
+    }
+  }
+  const tables = { cos: tf.keep(tf.tensor3d(cosT, [h, w, 2 * c])), sin: tf.keep(tf.tensor3d(sinT, [h, w, 2 * c])) };
+  cache.set(key, tables);
+  if (cache.size > MAX_CACHED_SIZES) {
+    const [oldKey, old] = cache.entries().next().value as [string, RopeTables];
+    cache.delete(oldKey);
+    old.cos.dispose();
+    old.sin.dispose();
+  }
+  return tables;
+}
+
+/** Free every cached table (tests that count tensors, or a process switching backends). */
+export function clearRopeCache(): void {
+  for (const t of cache.values()) {
+    t.cos.dispose();
+    t.sin.dispose();
+  }
+  cache.clear();
+}
+
+/** Apply RoPE to a [b, h, w, 2c] tensor holding q then k (each c channels). */
+export function applyRope(qk: tf.Tensor4D, c: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [b, h, w] = qk.shape;
+    const { cos, sin } = ropeTables(h, w, c);
+    // Swap each (even, odd) channel pair: view as [.., 2] and reverse that axis.
+    const swapped = tf.reshape(tf.reverse(tf.reshape(qk, [-1, 2]), 1), [b, h, w, 2 * c]);
+    return tf.add(tf.mul(qk, cos), tf.mul(swapped, sin)) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Holds the official `rotations` buffer so that state dicts match the official ones key for key; its values
+ * are never used in forward (RoPE is recomputed for the actual size) and any loaded shape is accepted.
+ */
+export class RoPE extends Module {
+  static readonly BUFFER = 'rotations';
+
+  constructor(h: number, w: number, c: number) {
+    super();
+    this.registerBuffer(RoPE.BUFFER, tf.tensor4d(ropeRotations(h, w, c), [h, w, c / 2, 2]));
+  }
+}
