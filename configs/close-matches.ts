@@ -15,17 +15,19 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * Up to `limit` candidates close to `word`: within an edit distance of a third of its length (at least 2),
- * or sharing its last dotted segment, nearest first.
+ * Up to `limit` candidates close to `word`, nearest first: those sharing its last dotted segment (a key under
+ * the wrong parent), and those as deep as it within an edit distance of a third of its length (at least 2).
  */
 export function closeMatches(word: string, candidates: readonly string[], limit = 3): string[] {
   const maxDist = Math.max(2, Math.floor(word.length / 3));
+  const depth = word.split('.').length;
   const last = word.split('.').pop()!.toLowerCase();
   return candidates
     .map((c) => {
       const d = editDistance(word.toLowerCase(), c.toLowerCase());
       const sameLeaf = c.split('.').pop()!.toLowerCase() === last;
-      return { c, score: sameLeaf ? Math.min(d, maxDist) : d };
+      const sameDepth = c.split('.').length === depth;
+      return { c, score: sameLeaf ? Math.min(d, maxDist) : sameDepth ? d : Infinity };
     })
     .filter((x) => x.score <= maxDist)
     .sort((x, y) => x.score - y.score || x.c.localeCompare(y.c))
