@@ -1,0 +1,92 @@
+/**
+ * COCOeval.accumulate: precision/recall curves per (IoU threshold, category, area range, max
+ * detections) from the per-image results, as pycocotools computes them.
+ */
+import { IGNORED, MATCHED, type EvalImgs } from './evaluate.js';
+import type { Params } from './params.js';
+
+/** pycocotools' `eval` dict. Arrays are row-major with the shapes in `counts`. */
+export interface AccumulatedEval {
+  params: Params;
+  /** [T, R, K, A, M]. */
+  counts: [number, number, number, number, number];
+  /** [T, R, K, A, M]; -1 where a setting has no ground truth. */
+  precision: Float64Array;
+  /** [T, K, A, M]; -1 where a setting has no ground truth. */
+  recall: Float64Array;
+  /** [T, R, K, A, M]: the score at which each recall threshold is reached. */
+  scores: Float64Array;
+}
+
+const EPS = 2.220446049250313e-16; // np.spacing(1)
+
+export function accumulateEval(E: EvalImgs, p: Params): AccumulatedEval {
+  const { K, A, I, T } = E;
+  const R = p.recThrs.length;
+  const M = p.maxDets.length;
+  const precision = new Float64Array(T * R * K * A * M).fill(-1);
+  const recall = new Float64Array(T * K * A * M).fill(-1);
+  const scores = new Float64Array(T * R * K * A * M).fill(-1);
+  const recThrs = p.recThrs;
+  let rc = new Float64Array(0);
+  let pr = new Float64Array(0);
+
+  for (let k = 0; k < K; k++) {
+    let anyCell = false;
+    for (let i = 0; i < I; i++) if (!E.cellNone[k * I + i]) anyCell = true;
+    if (!anyCell) continue; // no evalImgs entry: stays -1
+    const s0 = E.cellStart[k * I]!;
+    const s1 = E.cellStart[k * I + I]!;
+    // The category's detections, concatenated in image order, stably sorted by descending score.
+    // Keeping only ranks < maxDet afterwards equals pycocotools' sort of the cut lists: a stable sort
+    // keeps the relative order of any subsequence.
+    const all: number[] = [];
+    for (let j = s0; j < s1; j++) all.push(j);
+    const sc = E.detScore;
+    all.sort((a, b) => sc[b]! - sc[a]!);
+    for (let m = 0; m < M; m++) {
+      const maxDet = p.maxDets[m]!;
+      const sub: number[] = [];
+      for (const j of all) if (E.detRank[j]! < maxDet) sub.push(j);
+      const nd = sub.length;
+      if (rc.length < nd) {
+        rc = new Float64Array(nd);
+        pr = new Float64Array(nd);
+      }
+      for (let a = 0; a < A; a++) {
+        const npig = E.npig[k * A + a]!;
+        if (npig === 0) continue;
+        for (let t = 0; t < T; t++) {
+          let tp = 0;
+          let fp = 0;
+          for (let j = 0; j < nd; j++) {
+            const f = E.detFlags[(sub[j]! * A + a) * T + t]!;
+            if (!(f & IGNORED)) {
+              if (f & MATCHED) tp++;
+              else fp++;
+            }
+            rc[j] = tp / npig;
+            pr[j] = tp / (fp + tp + EPS);
+          }
+          recall[((t * K + k) * A + a) * M + m] = nd ? rc[nd - 1]! : 0;
+          // Precision envelope: make it non-increasing from the right.
+          for (let j = nd - 1; j > 0; j--) if (pr[j]! > pr[j - 1]!) pr[j - 1] = pr[j]!;
+          // np.searchsorted(rc, recThrs, side='left'); thresholds past the last recall keep 0.
+          let j = 0;
+          for (let r = 0; r < R; r++) {
+            const at = (((t * R + r) * K + k) * A + a) * M + m;
+            while (j < nd && rc[j]! < recThrs[r]!) j++;
+            if (j < nd) {
+              precision[at] = pr[j]!;
+              scores[at] = sc[sub[j]!]!;
+            } else {
+              precision[at] = 0;
+              scores[at] = 0;
+            }
+          }
+        }
+      }
+    }
+  }
+  return { params: p, counts: [T, R, K, A, M], precision, recall, scores };
+}

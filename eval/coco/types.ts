@@ -1,0 +1,56 @@
+/** The COCO instances JSON format and the detection results format that `COCO.loadRes` accepts. */
+import type { RleJson } from '../mask/rle-string.js';
+
+export interface CocoImage {
+  id: number;
+  width: number;
+  height: number;
+  file_name?: string;
+  [key: string]: unknown;
+}
+
+export interface CocoCategory {
+  id: number;
+  name: string;
+  supercategory?: string;
+  [key: string]: unknown;
+}
+
+/** Polygons (flat [x0, y0, x1, y1, ...] lists) or an RLE object. */
+export type Segmentation = number[][] | RleJson;
+
+export interface CocoAnnotation {
+  id: number;
+  image_id: number;
+  category_id: number;
+  /** [x, y, width, height]. */
+  bbox?: number[];
+  area?: number;
+  iscrowd?: number | boolean;
+  segmentation?: Segmentation;
+  /** Present on results. */
+  score?: number;
+  [key: string]: unknown;
+}
+
+export interface CocoDataset {
+  images?: CocoImage[];
+  annotations?: CocoAnnotation[];
+  categories?: CocoCategory[];
+  info?: unknown;
+  licenses?: unknown;
+  [key: string]: unknown;
+}
+
+/**
+ * One detection, as the COCO results format: a box result carries `bbox`, a mask result
+ * `segmentation` as an RLE (compressed `counts` string, as pycocotools' encode writes it).
+ */
+export interface CocoResult {
+  image_id: number;
+  category_id: number;
+  score: number;
+  bbox?: number[];
+  segmentation?: RleJson;
+  [key: string]: unknown;
+}
