@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+type TensorInfo = tf.TensorInfo;
+
+/**
+ * What a kernel written for this package needs from the backend it runs on: call the backend's own
+ * registered kernels (so composite kernels reuse its fast matmul, slice, pad...), read inputs and
+ * write outputs as typed arrays without copies where the backend allows, and free intermediates.
+ * On wasm the arrays are views into the wasm heap; a view dies when the heap grows, so kernels take
+ * views only after their last allocation.
+ */
+export class KernelHost {
+  readonly backend: tf.KernelBackend;
+  private readonly backendName: string;
+  private readonly temps: TensorInfo[] = [];
+
+  constructor(backend: unknown) {
+    this.backend = backend as tf.KernelBackend;
+    const name = tf.engine().backendNames().find((n) => tf.engine().findBackend(n) === backend);
+    if (name === undefined) throw new Error('core/kernels: kernel called on an unregistered backend');
+    this.backendName = name;
+  }
+
+  get isWasm(): boolean {
+    return this.backendName === 'wasm';
+  }
+
+  /** Run the backend's own kernel `name`; the result is freed by `disposeTemps` unless `keep` is set. */
+  call(name: string, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: Record<string, unknown> = {}, keep = false): TensorInfo {
+    const kernel = tf.getKernel(name, this.backendName);
+    if (kernel === undefined) throw new Error(`core/kernels: backend '${this.backendName}' has no kernel ${name}`);
+    const out = kernel.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, attrs: attrs as tf.NamedAttrMap, backend: this.backend }) as TensorInfo;
+    if (!keep) this.temps.push(out);
+    return out;
+  }
+
+  reshape(x: TensorInfo, shape: number[]): TensorInfo {
+    return this.call('Reshape', { x }, { shape });
+  }
+
+  /** A new float32 output; its contents are set through `f32` after all other allocations. */
+  allocFloat32(shape: number[]): TensorInfo {
+    const size = tf.util.sizeFromShape(shape);
+    if (this.isWasm) {
+      return (this.backend as unknown as { makeOutput(s: number[], d: string): TensorInfo }).makeOutput(shape, 'float32');
+    }
+    const dataId = this.backend.write(new Float32Array(size), shape, 'float32');
+    return { dataId, shape, dtype: 'float32' };
+  }
+
+  /** The values of `x` as a typed array (a heap view on wasm, the stored array on cpu): writes go to the tensor. */
+  values(x: TensorInfo): Float32Array | Int32Array {
+    if (this.isWasm) {
+      const wasm = this.backend as unknown as { typedArrayFromHeap(x: TensorInfo): Float32Array | Int32Array };
+      return wasm.typedArrayFromHeap(x);
+    }
+    const data = (this.backend as unknown as { data: { get(id: unknown): { values: unknown } } }).data.get(x.dataId);
+    return data.values as Float32Array | Int32Array;
+  }
+
+  f32(x: TensorInfo): Float32Array {
+    if (x.dtype !== 'float32') throw new Error(`core/kernels: expected a float32 tensor, got ${x.dtype}`);
+    return this.values(x) as Float32Array;
+  }
+
+  disposeTemps(): void {
+    for (const t of this.temps.splice(0)) this.backend.disposeData(t.dataId);
+  }
+}
