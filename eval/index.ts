@@ -4,3 +4,4 @@
 export * as mask from './mask/index.js';
 export * from './mask/index.js';
 export * from './coco/index.js';
+export * from './miou/index.js';

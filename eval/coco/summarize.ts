@@ -1,7 +1,7 @@
 /** COCOeval.summarize: the 12 standard numbers and the table pycocotools prints. */
 import type { AccumulatedEval } from './accumulate.js';
-import { numpySum } from './numpy-sum.js';
-import { pyFixed } from './python-format.js';
+import { numpySum } from '../numeric/numpy-sum.js';
+import { pyFixed } from '../numeric/python-format.js';
 
 export interface Summary {
   stats: number[];

@@ -148,7 +148,11 @@ export function merge(rles: readonly Rle[], intersect = false): Rle {
   if (n === 1) return { h: first.h, w: first.w, counts: first.counts.slice() };
   let h = first.h;
   let w = first.w;
-  let cnts = new Uint32Array(h * w + 1);
+  // The output's run boundaries are a subset of the inputs' boundaries, so the summed lengths bound
+  // it (maskApi.c allocates h*w+1, which is large for big images).
+  let bound = 1;
+  for (const r of rles) bound += r.counts.length;
+  let cnts = new Uint32Array(bound);
   cnts.set(first.counts);
   let m = first.counts.length;
   for (let i = 1; i < n; i++) {

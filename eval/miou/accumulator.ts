@@ -1,0 +1,147 @@
+/**
+ * Streaming mIoU as mmsegmentation 0.x computes it (intersect_and_union summed over images, then
+ * total_area_to_metrics): per-class intersection, union, predicted and label areas are added one
+ * image at a time, so memory does not grow with the number of images.
+ */
+import { numpySum } from '../numeric/numpy-sum.js';
+
+export interface MIoUOptions {
+  numClasses: number;
+  /** Label value left out of every count (default 255). */
+  ignoreIndex?: number;
+  /** ADE20K: label 0 becomes ignored and 1..N shift to 0..N-1 (after the label map). */
+  reduceZeroLabel?: boolean;
+  /** Label value remapping, applied in insertion order to the running label as mmseg's loop does. */
+  labelMap?: ReadonlyMap<number, number> | Readonly<Record<number, number>>;
+}
+
+/** mmseg's metrics. Fractions in 0..1; NaN where a class has no union (IoU) or no label pixels (Acc). */
+export interface MIoUResult {
+  aAcc: number;
+  mIoU: number;
+  mAcc: number;
+  IoU: number[];
+  Acc: number[];
+  totalAreaIntersect: number[];
+  totalAreaUnion: number[];
+  totalAreaPredLabel: number[];
+  totalAreaLabel: number[];
+  numImages: number;
+}
+
+/** np.nanmean: NaNs count as 0 in numpy's pairwise sum and are left out of the count. */
+export function nanMean(xs: readonly number[]): number {
+  const filled = xs.map((x) => (Number.isNaN(x) ? 0 : x));
+  const n = xs.filter((x) => !Number.isNaN(x)).length;
+  return n === 0 ? NaN : numpySum(filled) / n;
+}
+
+export class MIoUAccumulator {
+  readonly numClasses: number;
+  readonly ignoreIndex: number;
+  readonly reduceZeroLabel: boolean;
+  private readonly intersect: Float64Array;
+  private readonly predArea: Float64Array;
+  private readonly labelArea: Float64Array;
+  private readonly mapPairs: [number, number][];
+  private readonly lut = new Map<number, number>();
+  private images = 0;
+
+  constructor(opts: MIoUOptions) {
+    if (!Number.isInteger(opts.numClasses) || opts.numClasses < 1) throw new Error(`numClasses must be a positive integer (got ${opts.numClasses})`);
+    this.numClasses = opts.numClasses;
+    this.ignoreIndex = opts.ignoreIndex ?? 255;
+    this.reduceZeroLabel = opts.reduceZeroLabel ?? false;
+    const lm = opts.labelMap;
+    this.mapPairs = !lm ? [] : lm instanceof Map ? [...lm.entries()] : Object.entries(lm).map(([k, v]) => [Number(k), v as number]);
+    this.intersect = new Float64Array(this.numClasses);
+    this.predArea = new Float64Array(this.numClasses);
+    this.labelArea = new Float64Array(this.numClasses);
+  }
+
+  /** The label after the label map and reduce_zero_label, as mmseg transforms the gt map. */
+  private transformLabel(v: number): number {
+    let cur = v;
+    for (const [from, to] of this.mapPairs) if (cur === from) cur = to;
+    if (this.reduceZeroLabel) {
+      if (cur === 0) cur = 255;
+      cur -= 1;
+      if (cur === 254) cur = 255;
+    }
+    return cur;
+  }
+
+  private lookup(v: number): number {
+    let t = this.lut.get(v);
+    if (t === undefined) this.lut.set(v, (t = this.transformLabel(v)));
+    return t;
+  }
+
+  /**
+   * Add one image: `pred` holds class indices 0..N-1 (the model's output space), `label` the raw
+   * ground truth values; both of one image, same length. Values outside 0..N-1 are not counted in
+   * any class (torch.histc's range), but an out-of-range label still counts as a labelled pixel only
+   * if it is a class.
+   */
+  add(pred: ArrayLike<number>, label: ArrayLike<number>): void {
+    if (pred.length !== label.length) throw new Error(`prediction has ${pred.length} pixels but the label has ${label.length}`);
+    const N = this.numClasses;
+    const ignore = this.ignoreIndex;
+    const simple = this.mapPairs.length === 0 && !this.reduceZeroLabel;
+    // For 8-bit labels the per-value transform is a 256-entry table.
+    let table: Int32Array | null = null;
+    if (!simple && (label instanceof Uint8Array || label instanceof Uint8ClampedArray)) {
+      table = new Int32Array(256);
+      for (let v = 0; v < 256; v++) table[v] = this.lookup(v);
+    }
+    const inter = this.intersect;
+    const pa = this.predArea;
+    const la = this.labelArea;
+    for (let i = 0; i < pred.length; i++) {
+      const raw = label[i]!;
+      const l = simple ? raw : table ? table[raw]! : this.lookup(raw);
+      if (l === ignore) continue;
+      const p = pred[i]!;
+      const pIn = p >= 0 && p < N && Number.isInteger(p);
+      if (pIn) pa[p]!++;
+      if (l >= 0 && l < N && Number.isInteger(l)) {
+        la[l]!++;
+        if (p === l) inter[l]!++;
+      }
+    }
+    this.images++;
+  }
+
+  get numImages(): number {
+    return this.images;
+  }
+
+  /** aAcc, IoU, Acc and their nan-means, as total_area_to_metrics + np.nanmean. */
+  result(): MIoUResult {
+    const N = this.numClasses;
+    const inter = Array.from(this.intersect);
+    const pred = Array.from(this.predArea);
+    const label = Array.from(this.labelArea);
+    const union = inter.map((x, c) => pred[c]! + label[c]! - x);
+    const iou = inter.map((x, c) => x / union[c]!);
+    const acc = inter.map((x, c) => x / label[c]!);
+    let si = 0;
+    let sl = 0;
+    for (let c = 0; c < N; c++) {
+      si += inter[c]!;
+      sl += label[c]!;
+    }
+    return {
+      aAcc: si / sl,
+      mIoU: nanMean(iou),
+      mAcc: nanMean(acc),
+      IoU: iou,
+      Acc: acc,
+      totalAreaIntersect: inter,
+      totalAreaUnion: union,
+      totalAreaPredLabel: pred,
+      totalAreaLabel: label,
+      numImages: this.images,
+    };
+  }
+}
