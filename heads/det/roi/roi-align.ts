@@ -121,43 +121,68 @@ function backwardChunk(dySorted: tf.Tensor4D, ch: Chunk, oh: number, ow: number,
 }
 
 /**
+ * The host plan of one RoIAlign call (one feature map, a fixed list of RoIs): its forward and backward as
+ * plain (non-recorded) tensor computations, so that callers can wrap one or several plans in a single
+ * custom-gradient op (the multi-level extractor does).
+ */
+export class RoiAlignPlan {
+  readonly numRois: number;
+  private readonly plan: Plan;
+
+  constructor(readonly featureShape: [number, number, number, number], rois: ArrayLike<number>, readonly opts: RoiAlignOpOptions) {
+    const [n, h, w, c] = featureShape;
+    const weights = roiAlignWeights(rois, h, w, opts);
+    this.numRois = weights.length;
+    this.plan = makePlan(weights, n, h, w, c, opts.outSize, opts.chunkFloats ?? CHUNK_FLOATS);
+  }
+
+  /** [R, outH, outW, C] in RoI order. */
+  forward(feature: tf.Tensor): tf.Tensor4D {
+    const [n, h, w, c] = this.featureShape;
+    const [oh, ow] = this.opts.outSize;
+    const { plan, numRois: r } = this;
+    if (r === 0) return tf.zeros([0, oh, ow, c]);
+    return tf.tidy(() => {
+      const flat = tf.reshape(feature, [n * h * w, c]) as tf.Tensor2D;
+      const parts = plan.chunks.map((ch) => forwardChunk(flat, ch, oh, ow, c));
+      const sorted = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
+      return (r === 1 ? sorted : tf.gather(sorted, tf.tensor1d(plan.inverse, 'int32'))) as tf.Tensor4D;
+    });
+  }
+
+  /** Gradient w.r.t. the feature map, [N, H, W, C], from dy [R, outH, outW, C]. */
+  backward(dy: tf.Tensor): tf.Tensor4D {
+    const [n, h, w, c] = this.featureShape;
+    const [oh, ow] = this.opts.outSize;
+    const { plan, numRois: r } = this;
+    if (r === 0) return tf.zeros(this.featureShape);
+    return tf.tidy(() => {
+      const dySorted = (r === 1 ? dy : tf.gather(dy, tf.tensor1d(plan.order, 'int32'))) as tf.Tensor4D;
+      const dWins = plan.chunks.map((ch) => backwardChunk(dySorted, ch, oh, ow, c));
+      const dWin = dWins.length === 1 ? dWins[0]! : tf.concat(dWins, 0);
+      const total = plan.chunks.reduce((s, ch) => s + ch.index.length, 0);
+      const index = new Int32Array(total);
+      let off = 0;
+      for (const ch of plan.chunks) {
+        index.set(ch.index, off);
+        off += ch.index.length;
+      }
+      // scatterND sums duplicate indices (overlapping windows) on every backend.
+      const dFlat = tf.scatterND(tf.tensor2d(index, [total, 1], 'int32'), dWin, [n * h * w, c]);
+      return tf.reshape(dFlat, [n, h, w, c]) as tf.Tensor4D;
+    });
+  }
+}
+
+/**
  * RoIAlign of `rois` (host rows [batch_idx, x1, y1, x2, y2] in image coordinates) on `feature` [N, H, W, C].
  * Returns [R, outH, outW, C]; differentiable w.r.t. `feature`.
  */
 export function roiAlign(feature: tf.Tensor4D, rois: ArrayLike<number>, opts: RoiAlignOpOptions): tf.Tensor4D {
-  const [n, h, w, c] = feature.shape;
-  const [oh, ow] = opts.outSize;
-  const weights = roiAlignWeights(rois, h, w, opts);
-  const r = weights.length;
-  if (r === 0) return tf.zeros([0, oh, ow, c]);
-  const plan = makePlan(weights, n, h, w, c, opts.outSize, opts.chunkFloats ?? CHUNK_FLOATS);
-
+  const plan = new RoiAlignPlan(feature.shape, rois, opts);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const x = args[0] as tf.Tensor;
     (args[1] as tf.GradSaveFunc)([]);
-    const value = tf.tidy(() => {
-      const flat = tf.reshape(x, [n * h * w, c]) as tf.Tensor2D;
-      const parts = plan.chunks.map((ch) => forwardChunk(flat, ch, oh, ow, c));
-      const sorted = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
-      return r === 1 ? sorted : tf.gather(sorted, tf.tensor1d(plan.inverse, 'int32'));
-    });
-    const gradFunc = (dy: tf.Tensor) =>
-      tf.tidy(() => {
-        const dySorted = (r === 1 ? dy : tf.gather(dy, tf.tensor1d(plan.order, 'int32'))) as tf.Tensor4D;
-        const dWins = plan.chunks.map((ch) => backwardChunk(dySorted, ch, oh, ow, c));
-        const dWin = dWins.length === 1 ? dWins[0]! : tf.concat(dWins, 0);
-        const total = plan.chunks.reduce((s, ch) => s + ch.index.length, 0);
-        const index = new Int32Array(total);
-        let off = 0;
-        for (const ch of plan.chunks) {
-          index.set(ch.index, off);
-          off += ch.index.length;
-        }
-        // scatterND sums duplicate indices (overlapping windows) on every backend.
-        const dFlat = tf.scatterND(tf.tensor2d(index, [total, 1], 'int32'), dWin, [n * h * w, c]);
-        return tf.reshape(dFlat, [n, h, w, c]);
-      });
-    return { value, gradFunc };
+    return { value: plan.forward(args[0] as tf.Tensor), gradFunc: (dy: tf.Tensor) => plan.backward(dy) };
   });
   return op(feature) as tf.Tensor4D;
 }
