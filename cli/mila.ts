@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { BACKEND_ENV, BACKEND_NAMES } from '../core/backend.js';
+import * as cocoEvalCmd from './commands/coco-eval.js';
+import * as segEvalCmd from './commands/seg-eval.js';
 
 const program = new Command();
 program
@@ -10,7 +12,7 @@ program
   .addHelpText('after', `\nBackends: --backend ${BACKEND_NAMES.join('|')} on model commands, or ${BACKEND_ENV}=<name>.`);
 
 // Each command lives in its own file under cli/commands and registers itself here.
-const commands: { register(p: Command): void }[] = [];
+const commands: { register(p: Command): void }[] = [cocoEvalCmd, segEvalCmd];
 for (const c of commands) c.register(program);
 
 await program.parseAsync(process.argv);
