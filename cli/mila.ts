@@ -3,6 +3,10 @@ import { Command } from 'commander';
 import { BACKEND_ENV, BACKEND_NAMES } from '../core/backend.js';
 import * as cocoEvalCmd from './commands/coco-eval.js';
 import * as segEvalCmd from './commands/seg-eval.js';
+import * as featuresCmd from './commands/features.js';
+import * as classifyCmd from './commands/classify.js';
+import * as paramsCmd from './commands/params.js';
+import * as demoCmd from './commands/demo.js';
 
 const program = new Command();
 program
@@ -12,7 +16,7 @@ program
   .addHelpText('after', `\nBackends: --backend ${BACKEND_NAMES.join('|')} on model commands, or ${BACKEND_ENV}=<name>.`);
 
 // Each command lives in its own file under cli/commands and registers itself here.
-const commands: { register(p: Command): void }[] = [cocoEvalCmd, segEvalCmd];
+const commands: { register(p: Command): void }[] = [featuresCmd, classifyCmd, paramsCmd, demoCmd, cocoEvalCmd, segEvalCmd];
 for (const c of commands) c.register(program);
 
 await program.parseAsync(process.argv);
