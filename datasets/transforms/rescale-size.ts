@@ -1,0 +1,11 @@
+/**
+ * mmcv.rescale_size with a (long, short) tuple: the largest factor that keeps the long edge within
+ * max(scale) and the short edge within min(scale), then `int(x * factor + 0.5)` per side.
+ * Returns [newW, newH].
+ */
+export function rescaleSize(w: number, h: number, scale: [number, number]): [number, number] {
+  const maxLong = Math.max(scale[0], scale[1]);
+  const maxShort = Math.min(scale[0], scale[1]);
+  const factor = Math.min(maxLong / Math.max(h, w), maxShort / Math.min(h, w));
+  return [Math.trunc(w * factor + 0.5), Math.trunc(h * factor + 0.5)];
+}
