@@ -38,13 +38,13 @@ export function register(program: Command): void {
           }
         }
         await setupBackend(opts);
+        const x = readNchwAsNhwc(opts.input, 'input', config.inChans);
         const model = new MilaClassifier(config, numClasses).eval();
         if (opts.checkpoint?.length) {
           for (const line of formatLoadReport(loadCheckpointsInto(model, opts.checkpoint))) console.log(line);
         } else {
           console.log('no --checkpoint: running with random initial weights');
         }
-        const x = readNchwAsNhwc(opts.input, 'input', config.inChans);
         const logits = model.forward(x);
         const host = toTorchHost(logits);
         writeSafetensors(opts.output, new Map([['logits', host]]));

@@ -32,13 +32,13 @@ export function register(program: Command): void {
       action('features', async (opts: ModelRunOptions) => {
         const config = parseMilaModelArg(opts.model);
         await setupBackend(opts);
+        const x = readNchwAsNhwc(opts.input, 'input', config.inChans);
         const model = new MilaBackbone(config).eval();
         if (opts.checkpoint?.length) {
           for (const line of formatLoadReport(loadCheckpointsInto(model, opts.checkpoint))) console.log(line);
         } else {
           console.log('no --checkpoint: running with random initial weights');
         }
-        const x = readNchwAsNhwc(opts.input, 'input', config.inChans);
         const t0 = performance.now();
         const outs = model.forward(x);
         const out: StateDict = new Map();
