@@ -3,6 +3,7 @@
  */
 // Preset files, one import each (e.g. `import './mask-rcnn.js';`):
 import './mask-rcnn.js';
+import './upernet.js';
 
 export { registerConfigs, configNames, getConfig, resolveConfig, checkConfigShape } from './registry.js';
 export { applyOverrides, parseOverrideValue, keyPaths } from './overrides.js';

@@ -55,7 +55,10 @@ export class EncoderDecoder extends Module implements TrainableModel<SegBatch> {
     });
   }
 
-  /** Training losses of one batch: `decode.loss_ce` and (with an auxiliary head) `aux.loss_ce`, weights applied. */
+  /**
+   * Training terms of one batch, named as mmseg logs them: `decode.loss_ce`, `decode.acc_seg` and, with an
+   * auxiliary head, `aux.loss_ce`, `aux.acc_seg`. Loss weights are applied; the runner sums the `loss` terms.
+   */
   forwardTrain(batch: SegBatch): LossTerms {
     if (!batch.labels) throw new Error('EncoderDecoder.forwardTrain: the batch has no labels');
     const [n, h, w] = batch.shape;
@@ -63,9 +66,16 @@ export class EncoderDecoder extends Module implements TrainableModel<SegBatch> {
       const img = tf.tensor4d(batch.images, batch.shape);
       const labels = tf.tensor3d(Int32Array.from(batch.labels!), [n, h, w], 'int32');
       const feats = this.backbone.forward(img);
-      const losses: LossTerms = { 'decode.loss_ce': this.decodeHead.loss(this.decodeHead.forward(feats), labels) };
-      if (this.auxiliaryHead) losses['aux.loss_ce'] = this.auxiliaryHead.loss(this.auxiliaryHead.forward(feats), labels);
-      return losses;
+      const terms: LossTerms = {};
+      const decode = this.decodeHead.losses(this.decodeHead.forward(feats), labels);
+      terms['decode.loss_ce'] = decode.loss_ce;
+      terms['decode.acc_seg'] = decode.acc_seg;
+      if (this.auxiliaryHead) {
+        const aux = this.auxiliaryHead.losses(this.auxiliaryHead.forward(feats), labels);
+        terms['aux.loss_ce'] = aux.loss_ce;
+        terms['aux.acc_seg'] = aux.acc_seg;
+      }
+      return terms;
     });
   }
 }

@@ -31,16 +31,20 @@ export function segCrossEntropy(logits: tf.Tensor4D, labels: tf.Tensor3D, opts: 
   });
 }
 
-/** mmseg's accuracy(topk=1, ignore_index): percent of non-ignored pixels whose argmax is the label (0 if none). */
-export function segAccuracy(logits: tf.Tensor4D, labels: tf.Tensor3D, ignoreIndex = 255): number {
-  const [correct, count] = tf.tidy(() => {
+/** mmseg's accuracy(topk=1, ignore_index) as a scalar tensor: percent of non-ignored pixels whose argmax is the label. */
+export function segAccuracyTensor(logits: tf.Tensor4D, labels: tf.Tensor3D, ignoreIndex = 255): tf.Scalar {
+  return tf.tidy(() => {
     const valid = tf.notEqual(labels, ignoreIndex);
     const hit = tf.logicalAnd(valid, tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')));
-    return [tf.sum(tf.cast(hit, 'float32')), tf.sum(tf.cast(valid, 'float32'))];
+    const n = tf.sum(tf.cast(valid, 'float32'));
+    return tf.div(tf.mul(tf.sum(tf.cast(hit, 'float32')), 100), tf.maximum(n, 1)) as tf.Scalar;
   });
-  const c = correct.dataSync()[0]!;
-  const n = count.dataSync()[0]!;
-  correct.dispose();
-  count.dispose();
-  return n > 0 ? (c * 100) / n : 0;
+}
+
+/** segAccuracyTensor read back as a number (0 when every pixel is ignored). */
+export function segAccuracy(logits: tf.Tensor4D, labels: tf.Tensor3D, ignoreIndex = 255): number {
+  const t = segAccuracyTensor(logits, labels, ignoreIndex);
+  const v = t.dataSync()[0]!;
+  t.dispose();
+  return v;
 }

@@ -4,7 +4,7 @@ import { Conv2d } from '../../core/layers/index.js';
 import { constant, normal } from '../../core/init.js';
 import { Dropout2d } from './dropout2d.js';
 import { resizeBilinear } from './resize-bilinear.js';
-import { segCrossEntropy } from './cross-entropy.js';
+import { segAccuracyTensor, segCrossEntropy } from './cross-entropy.js';
 
 /** What every decode head shares (mmseg's BaseDecodeHead), as plain data. */
 export interface DecodeHeadConfig {
@@ -57,13 +57,16 @@ export abstract class BaseDecodeHead extends Module {
     });
   }
 
-  /** The weighted CE of logits against labels [n, H, W] (int32, ignoreIndex = no loss). */
-  loss(logits: tf.Tensor4D, labels: tf.Tensor3D): tf.Scalar {
+  /**
+   * mmseg's losses(): `loss_ce` (weighted CE of the logits against labels [n, H, W], int32, ignoreIndex = no
+   * loss) and `acc_seg` (pixel accuracy in percent, logged only), both at the label resolution.
+   */
+  losses(logits: tf.Tensor4D, labels: tf.Tensor3D): { loss_ce: tf.Scalar; acc_seg: tf.Scalar } {
     return tf.tidy(() => {
       const [, h, w] = labels.shape;
       const up = resizeBilinear(logits, [h, w]);
       const ce = segCrossEntropy(up, labels, { ignoreIndex: this.cfg.ignoreIndex, avgNonIgnore: this.cfg.avgNonIgnore });
-      return tf.mul(ce, this.cfg.lossWeight) as tf.Scalar;
+      return { loss_ce: tf.mul(ce, this.cfg.lossWeight) as tf.Scalar, acc_seg: segAccuracyTensor(up, labels, this.cfg.ignoreIndex) };
     });
   }
 }

@@ -5,4 +5,4 @@ export { ConvModule } from './conv-module.js';
 export { PPM } from './ppm.js';
 export { AdaptiveAvgPool2d, adaptiveBins, adaptiveAvgMatrix } from './adaptive-avg-pool.js';
 export { resizeBilinear, bilinearAxisMatrix } from './resize-bilinear.js';
-export { segCrossEntropy, segAccuracy } from './cross-entropy.js';
+export { segCrossEntropy, segAccuracy, segAccuracyTensor } from './cross-entropy.js';
