@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { batchMatMulKernel, captureOriginalMatMulKernels, fusedMatMulKernel } from './kernels/batch-matmul.js';
 import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropFilterKernel } from './kernels/depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInputKernel } from './kernels/depthwise-conv2d-backprop-input.js';
 import { maxPoolGradKernel } from './kernels/max-pool-grad.js';
 import { resizeBilinearGradKernel, resizeNearestNeighborGradKernel } from './kernels/resize-grads.js';
+import { erfKernel } from './kernels/erf.js';
+import { reverseKernel } from './kernels/reverse.js';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
 
 interface ExtraKernel {
@@ -25,6 +28,10 @@ export const WASM_EXTRA_KERNELS: readonly ExtraKernel[] = [
   { name: 'MaxPoolGrad', kernelFunc: maxPoolGradKernel, replaces: 'wrong gradient for all-negative windows' },
   { name: 'ResizeBilinearGrad', kernelFunc: resizeBilinearGradKernel, replaces: 'ignores halfPixelCenters' },
   { name: 'ResizeNearestNeighborGrad', kernelFunc: resizeNearestNeighborGradKernel, replaces: 'ignores halfPixelCenters' },
+  { name: 'BatchMatMul', kernelFunc: batchMatMulKernel, replaces: '50x slower with a batch or a transposed operand' },
+  { name: '_FusedMatMul', kernelFunc: fusedMatMulKernel, replaces: 'same slow paths as BatchMatMul' },
+  { name: 'Reverse', kernelFunc: reverseKernel, replaces: '~40x the cost of a multiply (RoPE pair swaps)' },
+  { name: 'Erf', kernelFunc: erfKernel, replaces: '~50x the cost of a sigmoid (exact GELU)' },
 ];
 
 /** Kernels of tfjs-backend-cpu 4.22 that are wrong for our models, replaced by ours. */
@@ -38,12 +45,15 @@ function install(backendName: string, kernels: readonly ExtraKernel[]): void {
     const current = tf.getKernel(name, backendName);
     if (current?.kernelFunc === kernelFunc) continue;
     if (current !== undefined) tf.unregisterKernel(name, backendName);
-    tf.registerKernel({ kernelName: name, backendName, kernelFunc });
+    // The replaced kernel's setup (wasm binds its C function there) still runs at backend init, since
+    // ours may call the original.
+    tf.registerKernel({ kernelName: name, backendName, kernelFunc, setupFunc: current?.setupFunc });
   }
 }
 
 /** Register the wasm kernels above (idempotent). */
 export function registerWasmExtraKernels(): void {
+  captureOriginalMatMulKernels('wasm');
   install('wasm', WASM_EXTRA_KERNELS);
 }
 

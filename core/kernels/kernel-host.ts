@@ -48,19 +48,55 @@ export class KernelHost {
     return { dataId, shape, dtype: 'float32' };
   }
 
+  /** A new output of x's shape and dtype (float32, int32 or bool). */
+  allocFloat32Like(x: TensorInfo): TensorInfo {
+    if (x.dtype === 'float32') return this.allocFloat32([...x.shape]);
+    const shape = [...x.shape];
+    if (this.isWasm) return (this.backend as unknown as { makeOutput(s: number[], d: string): TensorInfo }).makeOutput(shape, x.dtype);
+    const size = tf.util.sizeFromShape(shape);
+    const values = x.dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
+    return { dataId: this.backend.write(values, shape, x.dtype), shape, dtype: x.dtype };
+  }
+
   /** The values of `x` as a typed array (a heap view on wasm, the stored array on cpu): writes go to the tensor. */
-  values(x: TensorInfo): Float32Array | Int32Array {
+  values(x: TensorInfo): Float32Array | Int32Array | Uint8Array {
     if (this.isWasm) {
-      const wasm = this.backend as unknown as { typedArrayFromHeap(x: TensorInfo): Float32Array | Int32Array };
+      const wasm = this.backend as unknown as { typedArrayFromHeap(x: TensorInfo): Float32Array | Int32Array | Uint8Array };
       return wasm.typedArrayFromHeap(x);
     }
     const data = (this.backend as unknown as { data: { get(id: unknown): { values: unknown } } }).data.get(x.dataId);
-    return data.values as Float32Array | Int32Array;
+    return data.values as Float32Array | Int32Array | Uint8Array;
   }
 
   f32(x: TensorInfo): Float32Array {
     if (x.dtype !== 'float32') throw new Error(`core/kernels: expected a float32 tensor, got ${x.dtype}`);
     return this.values(x) as Float32Array;
+  }
+
+  /** Free `x` with the other temporaries (for results of kernels called directly). */
+  track(x: TensorInfo): TensorInfo {
+    this.temps.push(x);
+    return x;
+  }
+
+  /**
+   * Take `x` out of the temporaries, to return it as the kernel's output. If it is a reshape of a temporary
+   * (same data), that data gets an extra reference so freeing the temporary leaves it alive.
+   */
+  keep(x: TensorInfo): TensorInfo {
+    const i = this.temps.indexOf(x);
+    if (i >= 0) {
+      this.temps.splice(i, 1);
+    } else if (this.temps.some((t) => t.dataId === x.dataId)) {
+      this.incRef(x);
+    }
+    return x;
+  }
+
+  private incRef(x: TensorInfo): void {
+    const b = this.backend as unknown as { incRef?(id: unknown): void };
+    if (b.incRef) b.incRef(x.dataId);
+    else throw new Error('core/kernels: backend cannot share tensor data');
   }
 
   disposeTemps(): void {

@@ -87,6 +87,16 @@ describe('extra wasm kernels', () => {
     y.dispose();
   });
 
+  it('Reverse keeps int32 and bool values', async () => {
+    await tf.setBackend('wasm');
+    const i = tf.reverse(tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32'), [0, 1]);
+    expect(i.dtype).toBe('int32');
+    expect(Array.from(i.dataSync())).toEqual([6, 5, 4, 3, 2, 1]);
+    const b = tf.reverse(tf.tensor1d([true, false, false], 'bool'));
+    expect(Array.from(b.dataSync())).toEqual([0, 0, 1]);
+    tf.dispose([i, b]);
+  });
+
   it('MaxPoolGrad on all-negative inputs, overlapping 3x3 stride 2 windows with padding', async () => {
     const x = randn([2, 9, 10, 4], 14, 'negative');
     await tf.setBackend('cpu');

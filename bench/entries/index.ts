@@ -1,0 +1,15 @@
+import type { BenchEntry } from '../entry.js';
+import { MILA_FORWARD_ENTRIES } from './mila-forward.js';
+import { MILA_TRAIN_STEP_ENTRY } from './mila-train-step.js';
+import { BLOCK_ENTRIES } from './blocks.js';
+import { MASK_RCNN_ENTRY } from './mask-rcnn.js';
+import { UPERNET_ENTRY } from './upernet.js';
+
+/** Every benchmark entry, in the order `npm run bench` runs them (issue 7's list). */
+export const BENCH_ENTRIES: readonly BenchEntry[] = [
+  ...MILA_FORWARD_ENTRIES,
+  MILA_TRAIN_STEP_ENTRY,
+  ...BLOCK_ENTRIES,
+  MASK_RCNN_ENTRY,
+  UPERNET_ENTRY,
+];

@@ -1,0 +1,25 @@
+export interface Timing {
+  medianMs: number;
+  runs: number;
+}
+
+/**
+ * Median wall time of `run` after `warmup` untimed runs: at least `minRuns` runs, and more (up to
+ * `maxRuns`) while the total stays under `budgetMs`, so fast entries get steadier medians.
+ */
+export function timeRuns(run: () => void, opts: { warmup: number; minRuns: number; maxRuns: number; budgetMs: number }): Timing {
+  for (let i = 0; i < opts.warmup; i++) run();
+  const times: number[] = [];
+  let total = 0;
+  while (times.length < opts.minRuns || (times.length < opts.maxRuns && total < opts.budgetMs)) {
+    const t0 = performance.now();
+    run();
+    const dt = performance.now() - t0;
+    times.push(dt);
+    total += dt;
+  }
+  times.sort((a, b) => a - b);
+  const mid = times.length >> 1;
+  const medianMs = times.length % 2 ? times[mid]! : (times[mid - 1]! + times[mid]!) / 2;
+  return { medianMs, runs: times.length };
+}
