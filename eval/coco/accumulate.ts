@@ -2,7 +2,7 @@
  * COCOeval.accumulate: precision/recall curves per (IoU threshold, category, area range, max
  * detections) from the per-image results, as pycocotools computes them.
  */
-import { IGNORED, MATCHED, type EvalImgs } from './evaluate.js';
+import { argsortDesc, IGNORED, MATCHED, type EvalImgs } from './evaluate.js';
 import type { Params } from './params.js';
 
 /** pycocotools' `eval` dict. Arrays are row-major with the shapes in `counts`. */
@@ -30,37 +30,47 @@ export function accumulateEval(E: EvalImgs, p: Params): AccumulatedEval {
   const recThrs = p.recThrs;
   let rc = new Float64Array(0);
   let pr = new Float64Array(0);
+  let sub = new Int32Array(0);
+  let flags = new Uint8Array(0);
+  const AT = A * T;
+  const sc = E.detScore;
 
   for (let k = 0; k < K; k++) {
     let anyCell = false;
     for (let i = 0; i < I; i++) if (!E.cellNone[k * I + i]) anyCell = true;
     if (!anyCell) continue; // no evalImgs entry: stays -1
     const s0 = E.cellStart[k * I]!;
-    const s1 = E.cellStart[k * I + I]!;
+    const n = E.cellStart[k * I + I]! - s0;
     // The category's detections, concatenated in image order, stably sorted by descending score.
     // Keeping only ranks < maxDet afterwards equals pycocotools' sort of the cut lists: a stable sort
     // keeps the relative order of any subsequence.
-    const all: number[] = [];
-    for (let j = s0; j < s1; j++) all.push(j);
-    const sc = E.detScore;
-    all.sort((a, b) => sc[b]! - sc[a]!);
+    const all = new Int32Array(n);
+    for (let j = 0; j < n; j++) all[j] = s0 + j;
+    argsortDesc(sc, all, n, new Int32Array(n));
+    if (sub.length < n) {
+      sub = new Int32Array(n);
+      rc = new Float64Array(n);
+      pr = new Float64Array(n);
+      flags = new Uint8Array(n * AT);
+    }
     for (let m = 0; m < M; m++) {
       const maxDet = p.maxDets[m]!;
-      const sub: number[] = [];
-      for (const j of all) if (E.detRank[j]! < maxDet) sub.push(j);
-      const nd = sub.length;
-      if (rc.length < nd) {
-        rc = new Float64Array(nd);
-        pr = new Float64Array(nd);
+      let nd = 0;
+      for (let j = 0; j < n; j++) if (E.detRank[all[j]!]! < maxDet) sub[nd++] = all[j]!;
+      // Flags gathered in score order, one contiguous run per (area, threshold).
+      for (let j = 0; j < nd; j++) {
+        const src = sub[j]! * AT;
+        for (let at = 0; at < AT; at++) flags[at * nd + j] = E.detFlags[src + at]!;
       }
       for (let a = 0; a < A; a++) {
         const npig = E.npig[k * A + a]!;
         if (npig === 0) continue;
         for (let t = 0; t < T; t++) {
+          const off = (a * T + t) * nd;
           let tp = 0;
           let fp = 0;
           for (let j = 0; j < nd; j++) {
-            const f = E.detFlags[(sub[j]! * A + a) * T + t]!;
+            const f = flags[off + j]!;
             if (!(f & IGNORED)) {
               if (f & MATCHED) tp++;
               else fp++;

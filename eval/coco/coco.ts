@@ -147,14 +147,14 @@ export class COCO {
    * A results COCO object for detections (a list, or a JSON file of one), with pycocotools' checks and
    * derived fields. The branch is chosen by the FIRST result: if it has a non-empty `bbox`, every result
    * is a box result (area = w*h); otherwise every result is a mask result (area and, if absent, bbox
-   * from its RLE). Results get ids 1..n in file order and iscrowd 0. The input objects are not modified.
+   * from its RLE). Results get ids 1..n in file order and iscrowd 0. A caller's result objects are not modified.
    */
   loadRes(results: readonly CocoResult[] | string): COCO {
     const source = typeof results === 'string' ? results : '<results>';
     const anns = typeof results === 'string' ? readJsonFile(results) : results;
     const res = new COCO();
     res.source = source;
-    res.dataset = prepareResults(this, anns, source, (ann, rle) => res.rleCache.set(ann, rle));
+    res.dataset = prepareResults(this, anns, source, typeof results === 'string', (ann, rle) => res.rleCache.set(ann, rle));
     res.createIndex();
     return res;
   }

@@ -1,8 +1,10 @@
 /**
  * COCOeval.evaluate: per (category, image) greedy matching of detections to ground truths at every
  * IoU threshold and area range, stored in flat typed arrays instead of pycocotools' per-image dicts.
+ * Annotation fields are copied once into typed arrays; the per-cell work reuses scratch buffers, so
+ * nothing is allocated per (image, category) pair for box evaluation.
  */
-import { bboxIouInto, boxesOf, rleIouInto, type Rle } from '../mask/index.js';
+import { boxesOf, rleIouInto, type Rle } from '../mask/index.js';
 import type { COCO } from './coco.js';
 import type { Params } from './params.js';
 import type { CocoAnnotation } from './types.js';
@@ -37,7 +39,7 @@ export interface EvalImgs {
   npig: Float64Array;
 }
 
-/** The annotations of the evaluated images grouped by (image, category index), stable within a group. */
+/** The annotations of the evaluated images grouped by (image, category index), file order within a group. */
 interface Grouped {
   anns: CocoAnnotation[];
   /** I*K+1 offsets into anns, group g = i * K + k. */
@@ -72,10 +74,98 @@ function need(x: unknown, what: string, ann: CocoAnnotation, source: string): nu
   return x;
 }
 
-function boxOf(ann: CocoAnnotation, source: string): ArrayLike<number> {
-  const bb = ann.bbox;
-  if (!bb || bb.length !== 4) throw new Error(`${source}: annotation ${ann.id} has no "bbox" [x, y, w, h]`);
-  return bb;
+/** Typed-array copies of the fields evaluation reads, in grouped order. */
+interface Fields {
+  area: Float64Array;
+  score: Float64Array;
+  crowd: Uint8Array;
+  idZero: Uint8Array;
+  box: Float64Array;
+}
+
+function fieldsOf(anns: readonly CocoAnnotation[], source: string, isDt: boolean, wantBox: boolean): Fields {
+  const n = anns.length;
+  const f: Fields = {
+    area: new Float64Array(n),
+    score: new Float64Array(isDt ? n : 0),
+    crowd: new Uint8Array(n),
+    idZero: new Uint8Array(n),
+    box: new Float64Array(wantBox ? n * 4 : 0),
+  };
+  for (let j = 0; j < n; j++) {
+    const a = anns[j]!;
+    f.area[j] = need(a.area, 'area', a, source);
+    if (isDt) f.score[j] = need(a.score, 'score', a, source);
+    f.crowd[j] = a.iscrowd ? 1 : 0; // ignore := iscrowd; pycocotools drops any "ignore" field
+    f.idZero[j] = a.id === 0 ? 1 : 0;
+    if (wantBox) {
+      const bb = a.bbox;
+      if (!bb || bb.length !== 4) throw new Error(`${source}: annotation ${a.id} has no "bbox" [x, y, w, h]`);
+      for (let c = 0; c < 4; c++) f.box[j * 4 + c] = bb[c]!;
+    }
+  }
+  return f;
+}
+
+/**
+ * Stable argsort by descending key of idx[0..n) (np.argsort(-key, kind='mergesort')): insertion
+ * sort for short runs, merging with `tmp` above that.
+ */
+function argsortDesc(key: Float64Array, idx: Int32Array, n: number, tmp: Int32Array): void {
+  const RUN = 32;
+  for (let lo = 0; lo < n; lo += RUN) {
+    const hi = Math.min(n, lo + RUN);
+    for (let i = lo + 1; i < hi; i++) {
+      const v = idx[i]!;
+      const kv = key[v]!;
+      let j = i - 1;
+      while (j >= lo && key[idx[j]!]! < kv) {
+        idx[j + 1] = idx[j]!;
+        j--;
+      }
+      idx[j + 1] = v;
+    }
+  }
+  let src = idx;
+  let dst = tmp;
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(n, lo + width);
+      const hi = Math.min(n, lo + 2 * width);
+      let a = lo;
+      let b = mid;
+      let o = lo;
+      // Take from the right run only when strictly greater: ties keep the left (earlier) element first.
+      while (a < mid && b < hi) dst[o++] = key[src[b]!]! > key[src[a]!]! ? src[b++]! : src[a++]!;
+      while (a < mid) dst[o++] = src[a++]!;
+      while (b < hi) dst[o++] = src[b++]!;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src !== idx) idx.set(src.subarray(0, n));
+}
+
+export { argsortDesc };
+
+/** Scratch buffers grown on demand and reused across cells. */
+class Scratch {
+  i32: Record<string, Int32Array> = {};
+  u8: Record<string, Uint8Array> = {};
+  f64: Record<string, Float64Array> = {};
+  int(name: string, n: number): Int32Array {
+    const b = this.i32[name];
+    return b && b.length >= n ? b : (this.i32[name] = new Int32Array(Math.max(n, 64) * 2));
+  }
+  byte(name: string, n: number): Uint8Array {
+    const b = this.u8[name];
+    return b && b.length >= n ? b : (this.u8[name] = new Uint8Array(Math.max(n, 64) * 2));
+  }
+  float(name: string, n: number): Float64Array {
+    const b = this.f64[name];
+    return b && b.length >= n ? b : (this.f64[name] = new Float64Array(Math.max(n, 64) * 2));
+  }
 }
 
 /** Run the per-image evaluation for `p` (already normalised: sorted unique ids, sorted maxDets). */
@@ -91,17 +181,21 @@ export function evaluateImages(gt: COCO, dt: COCO, p: Params): EvalImgs {
   p.catIds.forEach((id, k) => catIndex.set(id, k));
   const G = groupByImageAndCategory(gt, p.imgIds, catIndex, Kc);
   const D = groupByImageAndCategory(dt, p.imgIds, catIndex, Kc);
+  const gf = fieldsOf(G.anns, gt.source, false, !segm);
+  const df = fieldsOf(D.anns, dt.source, true, !segm);
 
-  // Cell (k, i) covers groups [i*Kc + k0, i*Kc + k1) of both grouped lists.
-  const groupRange = (k: number, i: number): [number, number] => (p.useCats ? [i * Kc + k, i * Kc + k + 1] : [i * Kc, i * Kc + Kc]);
+  // Cell (k, i) covers groups [i*Kc + k, +1) with categories, or all of image i's groups without.
+  const g0Of = (k: number, i: number) => (p.useCats ? i * Kc + k : i * Kc);
+  const g1Of = (k: number, i: number) => (p.useCats ? i * Kc + k + 1 : i * Kc + Kc);
 
   const cellStart = new Int32Array(K * I + 1);
   const cellNone = new Uint8Array(K * I);
   for (let k = 0; k < K; k++) {
     for (let i = 0; i < I; i++) {
-      const [g0, g1] = groupRange(k, i);
-      const nd = D.start[g1]! - D.start[g0]!;
-      const ng = G.start[g1]! - G.start[g0]!;
+      const a = g0Of(k, i);
+      const b = g1Of(k, i);
+      const nd = D.start[b]! - D.start[a]!;
+      const ng = G.start[b]! - G.start[a]!;
       cellNone[k * I + i] = nd === 0 && ng === 0 ? 1 : 0;
       cellStart[k * I + i + 1] = cellStart[k * I + i]! + Math.min(nd, maxDet);
     }
@@ -112,79 +206,98 @@ export function evaluateImages(gt: COCO, dt: COCO, p: Params): EvalImgs {
   const detFlags = new Uint8Array(nKept * A * T);
   const npig = new Float64Array(K * A);
 
-  const iouThr = p.iouThrs.map((t) => Math.min(t, 1 - 1e-10));
-  let iouBuf = new Float64Array(1024);
-  const gtSrc = gt.source;
-  const dtSrc = dt.source;
+  const iouThr = Float64Array.from(p.iouThrs, (t) => Math.min(t, 1 - 1e-10));
+  const areaLo = Float64Array.from(p.areaRng, (r) => r[0]);
+  const areaHi = Float64Array.from(p.areaRng, (r) => r[1]);
+  const S = new Scratch();
 
   for (let k = 0; k < K; k++) {
     for (let i = 0; i < I; i++) {
       const cell = k * I + i;
       if (cellNone[cell]) continue;
-      const [g0, g1] = groupRange(k, i);
-      const gts = G.anns.slice(G.start[g0]!, G.start[g1]!);
-      const dtsAll = D.anns.slice(D.start[g0]!, D.start[g1]!);
-      // Stable sort by descending score (np.argsort(-score, kind='mergesort')), then the maxDets cut.
-      const scoresAll = dtsAll.map((d) => need(d.score, 'score', d, dtSrc));
-      const order = dtsAll.map((_, j) => j).sort((a, b) => scoresAll[b]! - scoresAll[a]!);
-      const nd = Math.min(order.length, maxDet);
-      const dts = order.slice(0, nd).map((j) => dtsAll[j]!);
-      const ng = gts.length;
+      const gs = G.start[g0Of(k, i)]!;
+      const ng = G.start[g1Of(k, i)]! - gs;
+      const ds = D.start[g0Of(k, i)]!;
+      const nAll = D.start[g1Of(k, i)]! - ds;
+      const order = S.int('order', nAll);
+      for (let j = 0; j < nAll; j++) order[j] = ds + j;
+      argsortDesc(df.score, order, nAll, S.int('tmp', nAll));
+      const nd = Math.min(nAll, maxDet);
       const base = cellStart[cell]!;
       for (let d = 0; d < nd; d++) {
-        detScore[base + d] = dts[d]!.score as number;
+        detScore[base + d] = df.score[order[d]!]!;
         detRank[base + d] = d;
       }
 
-      const gtArea = new Float64Array(ng);
-      const gtCrowd = new Uint8Array(ng);
-      const gtIdZero = new Uint8Array(ng);
-      for (let g = 0; g < ng; g++) {
-        const ann = gts[g]!;
-        gtArea[g] = need(ann.area, 'area', ann, gtSrc);
-        gtCrowd[g] = ann.iscrowd ? 1 : 0; // ignore := iscrowd; pycocotools drops any "ignore" field
-        gtIdZero[g] = ann.id === 0 ? 1 : 0;
-      }
-      const dtArea = new Float64Array(nd);
-      for (let d = 0; d < nd; d++) dtArea[d] = need(dts[d]!.area, 'area', dts[d]!, dtSrc);
-
-      // ious[d * ng + g], detections in score order, ground truths in file order.
-      if (nd * ng > iouBuf.length) iouBuf = new Float64Array(nd * ng * 2);
-      const ious = iouBuf;
+      // ious[d * ng + g]: detections in score order, ground truths in file order.
+      const ious = S.float('ious', nd * ng);
       if (nd > 0 && ng > 0) {
         if (segm) {
-          const dr: Rle[] = dts.map((a) => dt.annToRLE(a));
-          const gr: Rle[] = gts.map((a) => gt.annToRLE(a));
-          rleIouInto(dr, gr, gtCrowd, ious, boxesOf(dr), boxesOf(gr));
+          const dr: Rle[] = [];
+          const gr: Rle[] = [];
+          for (let d = 0; d < nd; d++) dr.push(dt.annToRLE(D.anns[order[d]!]!));
+          for (let g = 0; g < ng; g++) gr.push(gt.annToRLE(G.anns[gs + g]!));
+          rleIouInto(dr, gr, gf.crowd.subarray(gs, gs + ng), ious, boxesOf(dr), boxesOf(gr));
         } else {
-          const db = new Float64Array(nd * 4);
-          const gb = new Float64Array(ng * 4);
-          dts.forEach((a, d) => db.set(boxOf(a, dtSrc), d * 4));
-          gts.forEach((a, g) => gb.set(boxOf(a, gtSrc), g * 4));
-          bboxIouInto(db, gb, nd, ng, gtCrowd, ious);
+          // bbIou of maskApi.c, inline over the typed fields.
+          for (let d = 0; d < nd; d++) {
+            const o = order[d]! * 4;
+            const dx = df.box[o]!;
+            const dy = df.box[o + 1]!;
+            const dw = df.box[o + 2]!;
+            const dh = df.box[o + 3]!;
+            const da = dw * dh;
+            for (let g = 0; g < ng; g++) {
+              const q = (gs + g) * 4;
+              const gx = gf.box[q]!;
+              const gy = gf.box[q + 1]!;
+              const gw = gf.box[q + 2]!;
+              const gh = gf.box[q + 3]!;
+              let v = 0;
+              const iw = Math.min(dw + dx, gw + gx) - Math.max(dx, gx);
+              if (iw > 0) {
+                const ih = Math.min(dh + dy, gh + gy) - Math.max(dy, gy);
+                if (ih > 0) {
+                  const inter = iw * ih;
+                  v = inter / (gf.crowd[gs + g] ? da : da + gw * gh - inter);
+                }
+              }
+              ious[d * ng + g] = v;
+            }
+          }
         }
       }
 
-      const gtind = new Int32Array(ng);
-      const ign = new Uint8Array(ng); // _ignore in sorted order
-      const crowdS = new Uint8Array(ng);
-      const gtm = new Uint8Array(ng);
+      const gtind = S.int('gtind', ng);
+      const ign = S.byte('ign', ng); // _ignore, in ignore-sorted order
+      const crowdS = S.byte('crowd', ng);
+      const idZeroS = S.byte('idzero', ng);
+      const gtm = S.byte('gtm', ng);
       for (let a = 0; a < A; a++) {
-        const [lo, hi] = p.areaRng[a]!;
+        const lo = areaLo[a]!;
+        const hi = areaHi[a]!;
         // Ground truths sorted with ignored ones last, stable.
         let n0 = 0;
-        for (let g = 0; g < ng; g++) if (!(gtCrowd[g] || gtArea[g]! < lo || gtArea[g]! > hi)) gtind[n0++] = g;
+        for (let g = 0; g < ng; g++) {
+          const ar = gf.area[gs + g]!;
+          if (!(gf.crowd[gs + g] || ar < lo || ar > hi)) gtind[n0++] = g;
+        }
         let n1 = n0;
-        for (let g = 0; g < ng; g++) if (gtCrowd[g] || gtArea[g]! < lo || gtArea[g]! > hi) gtind[n1++] = g;
+        for (let g = 0; g < ng; g++) {
+          const ar = gf.area[gs + g]!;
+          if (gf.crowd[gs + g] || ar < lo || ar > hi) gtind[n1++] = g;
+        }
         for (let s = 0; s < ng; s++) {
           ign[s] = s >= n0 ? 1 : 0;
-          crowdS[s] = gtCrowd[gtind[s]!]!;
+          crowdS[s] = gf.crowd[gs + gtind[s]!]!;
+          idZeroS[s] = gf.idZero[gs + gtind[s]!]!;
         }
         npig[k * A + a]! += n0;
         for (let t = 0; t < T; t++) {
-          gtm.fill(0);
+          gtm.fill(0, 0, ng);
+          const thr = iouThr[t]!;
           for (let d = 0; d < nd; d++) {
-            let best = iouThr[t]!;
+            let best = thr;
             let m = -1;
             const row = d * ng;
             for (let s = 0; s < ng; s++) {
@@ -199,12 +312,13 @@ export function evaluateImages(gt: COCO, dt: COCO, p: Params): EvalImgs {
             let matchedNonzero = false;
             if (m !== -1) {
               if (ign[m]) flag |= IGNORED;
-              matchedNonzero = gtIdZero[gtind[m]!] === 0;
+              matchedNonzero = idZeroS[m] === 0; // pycocotools stores the gt id; id 0 reads as unmatched
               if (matchedNonzero) flag |= MATCHED;
               gtm[m] = 1;
             }
             // Unmatched detections outside the area range are ignored.
-            if (!matchedNonzero && (dtArea[d]! < lo || dtArea[d]! > hi)) flag |= IGNORED;
+            const dar = df.area[order[d]!]!;
+            if (!matchedNonzero && (dar < lo || dar > hi)) flag |= IGNORED;
             detFlags[((base + d) * A + a) * T + t] = flag;
           }
         }

@@ -9,8 +9,9 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
  * A results dataset: the ground truth's images and categories, and one annotation per result with
  * `id` = index + 1 and `iscrowd` = 0. `remember` receives each mask result's parsed RLE so it is not
  * decoded twice. An empty list is accepted (pycocotools fails on it) and evaluates as no detections.
+ * Results we parsed ourselves (`owned`) get their fields in place; a caller's objects are copied.
  */
-export function prepareResults(gt: COCO, anns: unknown, source: string, remember: (ann: CocoAnnotation, rle: Rle) => void): CocoDataset {
+export function prepareResults(gt: COCO, anns: unknown, source: string, owned: boolean, remember: (ann: CocoAnnotation, rle: Rle) => void): CocoDataset {
   if (!Array.isArray(anns)) throw new Error(`${source}: results must be a JSON array of detections (results in not an array of objects)`);
   const gtImgIds = new Set(gt.imgs.keys());
   for (let i = 0; i < anns.length; i++) {
@@ -40,7 +41,11 @@ export function prepareResults(gt: COCO, anns: unknown, source: string, remember
       if (!Array.isArray(bb) || bb.length !== 4 || !bb.every((v) => typeof v === 'number')) {
         throw new Error(`${source}: detection ${i} has no "bbox" [x, y, w, h] (the first detection has one, so all must)`);
       }
-      annotations[i] = { ...(a as unknown as CocoAnnotation), area: bb[2] * bb[3], id: i + 1, iscrowd: 0 };
+      const ann = (owned ? a : { ...a }) as unknown as CocoAnnotation;
+      ann.area = bb[2] * bb[3];
+      ann.id = i + 1;
+      ann.iscrowd = 0;
+      annotations[i] = ann;
     }
   } else if ('segmentation' in first) {
     for (let i = 0; i < anns.length; i++) {
@@ -53,7 +58,10 @@ export function prepareResults(gt: COCO, anns: unknown, source: string, remember
       } catch (err) {
         throw new Error(`${source}: detection ${i}: ${(err as Error).message}`);
       }
-      const ann: CocoAnnotation = { ...(a as unknown as CocoAnnotation), area: area(rle), id: i + 1, iscrowd: 0 };
+      const ann = (owned ? a : { ...a }) as unknown as CocoAnnotation;
+      ann.area = area(rle);
+      ann.id = i + 1;
+      ann.iscrowd = 0;
       if (!('bbox' in a)) ann.bbox = toBbox(rle);
       remember(ann, rle);
       annotations[i] = ann;
