@@ -1,5 +1,7 @@
 import type { Backbone } from '../backbones/contract.js';
 import { TinyConvBackbone } from './segmentor-tiny-backbone.js';
+import { MilaBackbone } from '../backbones/mila/backbone.js';
+import { milaConfig } from '../backbones/mila/config.js';
 
 /** The official MLLA backbone kwargs (downstream/segmentation/configs/mlla), as plain data. */
 export interface MilaSegBackboneConfig {
@@ -27,7 +29,17 @@ export function buildSegBackbone(cfg: SegBackboneConfig): Backbone {
     case 'TinyConv':
       return new TinyConvBackbone(cfg.channels);
     case 'MILA':
-      throw new Error('the MILA backbone is not available in this build (backbones/ has no MILA yet)');
+      return new MilaBackbone(
+        milaConfig({
+          embedDim: cfg.embedDim,
+          depths: [...cfg.depths],
+          numHeads: [...cfg.numHeads],
+          mlpRatio: cfg.mlpRatio,
+          qkvBias: cfg.qkvBias,
+          dropPathRate: cfg.dropPathRate,
+          outIndices: [...cfg.outIndices],
+        }),
+      );
     default:
       throw new Error(`unknown segmentation backbone type ${JSON.stringify((cfg as { type: unknown }).type)}`);
   }

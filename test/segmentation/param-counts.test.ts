@@ -1,17 +1,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
-import { UPerHead } from '../../heads/seg/uper-head.js';
-import { FCNHead } from '../../heads/seg/fcn-head.js';
+import { EncoderDecoder } from '../../models/encoder-decoder.js';
 import { UPERNET_MILA_B, UPERNET_MILA_S, UPERNET_MILA_T } from '../../configs/upernet.js';
 
 beforeAll(async () => {
   await initBackend('cpu', { quiet: true });
 });
 
-describe('UperNet head parameter counts and names (mmseg upernet_swin.py)', () => {
-  it('MILA-B: decode head 31,497,366 and auxiliary head 923,798 parameters, named as mmseg', () => {
-    const decode = new UPerHead(UPERNET_MILA_B.model.decodeHead);
-    const aux = new FCNHead(UPERNET_MILA_B.model.auxiliaryHead!);
+describe('UperNet parameter counts and names (mmseg upernet_swin.py with the MILA backbone)', () => {
+  it('MILA-B: 127,637,468 in all, decode head 31,497,366, auxiliary head 923,798, named as mmseg', () => {
+    const model = new EncoderDecoder(UPERNET_MILA_B.model);
+    const decode = model.decodeHead;
+    const aux = model.auxiliaryHead!;
+    // The published "128M" of mlla_b_upernet.py, auxiliary head included.
+    expect(model.numParameters()).toBe(127_637_468);
+    expect(model.namedChildren().map(([k]) => k)).toEqual(['backbone', 'decode_head', 'auxiliary_head']);
     expect(decode.numParameters()).toBe(31_497_366);
     expect(aux.numParameters()).toBe(923_798);
     const names = new Map(decode.namedParameters('decode_head.').map(([k, v]) => [k, v.shape]));
@@ -41,11 +44,10 @@ describe('UperNet head parameter counts and names (mmseg upernet_swin.py)', () =
     expect(buffers).toContain('decode_head.bottleneck.bn.num_batches_tracked');
     const sd = aux.stateDict();
     expect(sd.get('convs.0.conv.weight')!.shape).toEqual([256, 384, 3, 3]);
-    decode.dispose();
-    aux.dispose();
+    model.dispose();
   });
 
-  it('T and S (stage channels 64..512): decode head 29,678,742, auxiliary head 628,886', () => {
+  it('MILA-T: 54,187,724 in all (decode head 29,678,742, auxiliary head 628,886); S shares its heads', () => {
     // By hand: PPM 4*(512*512 + 2*512) + bottleneck (512+2048)*512*9 + 1024 + laterals (64+128+256)*512 + 3*1024
     // + fpn convs 3*(512*512*9 + 1024) + fpn_bottleneck 2048*512*9 + 1024 + conv_seg 512*150 + 150.
     const hand = 4 * (512 * 512 + 1024) + (2560 * 512 * 9 + 1024) + (448 * 512 + 3072) + 3 * (512 * 512 * 9 + 1024) + (2048 * 512 * 9 + 1024) + (512 * 150 + 150);
@@ -53,12 +55,11 @@ describe('UperNet head parameter counts and names (mmseg upernet_swin.py)', () =
     // S has T's stage channels, so its heads are T's (constructing 30M parameters twice would only cost time).
     expect(UPERNET_MILA_S.model.decodeHead).toEqual(UPERNET_MILA_T.model.decodeHead);
     expect(UPERNET_MILA_S.model.auxiliaryHead).toEqual(UPERNET_MILA_T.model.auxiliaryHead);
-    const decode = new UPerHead(UPERNET_MILA_T.model.decodeHead);
-    const aux = new FCNHead(UPERNET_MILA_T.model.auxiliaryHead!);
-    expect(decode.numParameters()).toBe(29_678_742);
-    expect(aux.numParameters()).toBe(628_886);
+    const model = new EncoderDecoder(UPERNET_MILA_T.model);
+    expect(model.numParameters()).toBe(54_187_724);
+    expect(model.decodeHead.numParameters()).toBe(29_678_742);
+    expect(model.auxiliaryHead!.numParameters()).toBe(628_886);
     expect(256 * 256 * 9 + 512 + 256 * 150 + 150).toBe(628_886);
-    decode.dispose();
-    aux.dispose();
+    model.dispose();
   });
 });

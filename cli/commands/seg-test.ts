@@ -1,0 +1,141 @@
+import type { Command } from 'commander';
+import { action, setupBackend } from '../action.js';
+import { UserError } from '../errors.js';
+import type { ExperimentConfig, JsonValue, TransformStep } from '../../configs/types.js';
+import { loadExperiment } from '../../train/experiment.js';
+import { loadModelWeights } from '../../train/model-weights.js';
+import { Progress } from '../../train/progress.js';
+import { formatMIoUReport } from '../../eval/miou/table.js';
+import { EncoderDecoder, type EncoderDecoderConfig, type SegTestConfig } from '../../models/encoder-decoder.js';
+import { listAde20kSplit } from '../../models/segmentor-ade20k-split.js';
+import { ADE20K_CLASSES } from '../../models/segmentor-ade20k-palette.js';
+import { evaluateSegmentor } from '../../models/segmentor-evaluate.js';
+import { MS_RATIOS, type TestViewOptions } from '../../models/segmentor-test-views.js';
+
+interface SegTestCliOptions {
+  dataRoot: string;
+  split: string;
+  mode?: string;
+  augTest?: boolean;
+  outDir?: string;
+  showDir?: string;
+  json?: boolean;
+  limit?: string;
+  set: string[];
+  backend?: string;
+  progress: boolean;
+}
+
+function findStep(steps: readonly TransformStep[], type: string): TransformStep | undefined {
+  for (const s of steps) {
+    if (s.type === type) return s;
+    const inner = s.transforms;
+    if (Array.isArray(inner)) {
+      const found = findStep(inner as unknown as TransformStep[], type);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function pair(v: JsonValue | undefined, fallback: [number, number]): [number, number] {
+  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number' ? [v[0], v[1]] : fallback;
+}
+
+/** The test scale and flip of the config's test pipeline (mmseg MultiScaleFlipAug), with --aug-test's ratios and flip. */
+function viewOptions(cfg: ExperimentConfig, augTest: boolean): TestViewOptions {
+  const aug = findStep(cfg.data.test.pipeline, 'MultiScaleFlipAug');
+  const imgScale = pair(aug?.imgScale ?? findStep(cfg.data.test.pipeline, 'Resize')?.imgScale, [2048, 512]);
+  const norm = findStep(cfg.data.test.pipeline, 'Normalize');
+  const mean = Array.isArray(norm?.mean) ? (norm.mean as number[]) : undefined;
+  const std = Array.isArray(norm?.std) ? (norm.std as number[]) : undefined;
+  if (augTest) return { imgScale, ratios: MS_RATIOS, flip: true, mean, std };
+  const ratios = Array.isArray(aug?.imgRatios) ? (aug.imgRatios as number[]) : null;
+  return { imgScale, ratios, flip: aug?.flip === true, mean, std };
+}
+
+const nullIfNaN = (x: number): number | null => (Number.isNaN(x) ? null : x);
+
+export function register(program: Command): void {
+  program
+    .command('seg-test')
+    .description('semantic segmentation: run a segmentor over an ADE20K-format split and print mmseg\'s mIoU tables')
+    .argument('<config>', 'preset name (`mila configs`) or config .json')
+    .argument('<checkpoint>', 'weights: our .safetensors (or a training checkpoint base path), or an mmseg .pth')
+    .requiredOption('--data-root <dir>', 'the ADEChallengeData2016 folder (images/<split>, annotations/<split>)')
+    .option('--split <name>', 'split folder name', 'validation')
+    .option('--mode <mode>', 'whole | slide (default: the config\'s test_cfg)')
+    .option('--aug-test', 'multi-scale (ratios 0.5..1.75) and flip test, softmax-averaged (the "MS" numbers)')
+    .option('--out-dir <dir>', 'write predictions as PNG label maps (class indices 0..N-1)')
+    .option('--show-dir <dir>', 'write colour overlays (ADE20K palette, opacity 0.5)')
+    .option('--json', 'end with one JSON line: aAcc, mIoU, mAcc, IoU, Acc (fractions, NaN as null), numImages, imagesPerSecond, peakRssMB')
+    .option('--limit <n>', 'evaluate only the first n images')
+    .option('--set <key=value...>', 'override config keys', [])
+    .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
+    .option('--no-progress', 'no progress bar')
+    .action(
+      action('seg-test', async (configArg: string, checkpoint: string, opts: SegTestCliOptions) => {
+        const cfg = loadExperiment(configArg, opts.set);
+        const modelCfg = cfg.model as EncoderDecoderConfig;
+        if (cfg.task !== 'segmentation' || modelCfg.type !== 'EncoderDecoder') {
+          throw new UserError(`${cfg.name}: not a segmentation (EncoderDecoder) config; use \`mila test\` for detectors`);
+        }
+        if (opts.mode !== undefined && opts.mode !== 'whole' && opts.mode !== 'slide') throw new UserError(`--mode must be whole or slide, got '${opts.mode}'`);
+        const limit = opts.limit === undefined ? undefined : Number(opts.limit);
+        if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UserError(`--limit must be a positive integer, got '${opts.limit}'`);
+        let items = listAde20kSplit(opts.dataRoot, opts.split);
+        if (limit !== undefined) items = items.slice(0, limit);
+
+        await setupBackend(opts);
+        const model = new EncoderDecoder(modelCfg);
+        const report = loadModelWeights(model, checkpoint);
+        if (report) process.stderr.write(`${report}\n`);
+        const testCfg: SegTestConfig = { ...modelCfg.testCfg, mode: (opts.mode as SegTestConfig['mode'] | undefined) ?? modelCfg.testCfg.mode };
+        const views = viewOptions(cfg, opts.augTest === true);
+        const numClasses = modelCfg.decodeHead.numClasses;
+        const reduceZeroLabel = cfg.data.type === 'ADE20KDataset' || findStep(cfg.data.test.pipeline, 'LoadAnnotations')?.reduceZeroLabel === true;
+
+        const progress = new Progress('seg-test', items.length, { enabled: opts.progress, unit: 'images' });
+        const t0 = performance.now();
+        let result;
+        try {
+          result = await evaluateSegmentor(model, items, {
+            testCfg,
+            views,
+            numClasses,
+            reduceZeroLabel,
+            outDir: opts.outDir ?? null,
+            showDir: opts.showDir ?? null,
+            onImage: (done) => progress.update(done, `${(done / ((performance.now() - t0) / 1000)).toFixed(2)} img/s`),
+          });
+        } finally {
+          progress.stop();
+          model.dispose();
+        }
+        const r = result.metrics;
+        const peakRssMB = Math.round(result.peakRss / 2 ** 20);
+        const nViews = (views.ratios?.length ?? 1) * (views.flip ? 2 : 1);
+        const lines = [
+          `seg-test: ${items.length} images in ${result.seconds.toFixed(1)}s (${result.imagesPerSecond.toFixed(2)} img/s), mode ${testCfg.mode}, ${nViews} view(s) per image, peak RSS ${peakRssMB} MB`,
+          ...formatMIoUReport(r, numClasses === ADE20K_CLASSES.length ? ADE20K_CLASSES : undefined).split('\n'),
+        ];
+        if (opts.outDir) lines.push(`predictions written to ${opts.outDir}`);
+        if (opts.showDir) lines.push(`overlays written to ${opts.showDir}`);
+        if (opts.json) {
+          lines.push(
+            JSON.stringify({
+              aAcc: nullIfNaN(r.aAcc),
+              mIoU: nullIfNaN(r.mIoU),
+              mAcc: nullIfNaN(r.mAcc),
+              IoU: r.IoU.map(nullIfNaN),
+              Acc: r.Acc.map(nullIfNaN),
+              numImages: r.numImages,
+              imagesPerSecond: result.imagesPerSecond,
+              peakRssMB,
+            }),
+          );
+        }
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }),
+    );
+}
