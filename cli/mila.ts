@@ -7,6 +7,7 @@ import * as featuresCmd from './commands/features.js';
 import * as classifyCmd from './commands/classify.js';
 import * as paramsCmd from './commands/params.js';
 import * as demoCmd from './commands/demo.js';
+import * as makeDataCmd from './commands/make-data.js';
 import * as segTestCmd from './commands/seg-test.js';
 
 const program = new Command();
@@ -17,7 +18,7 @@ program
   .addHelpText('after', `\nBackends: --backend ${BACKEND_NAMES.join('|')} on model commands, or ${BACKEND_ENV}=<name>.`);
 
 // Each command lives in its own file under cli/commands and registers itself here.
-const commands: { register(p: Command): void }[] = [featuresCmd, classifyCmd, paramsCmd, demoCmd, cocoEvalCmd, segEvalCmd, segTestCmd];
+const commands: { register(p: Command): void }[] = [featuresCmd, classifyCmd, paramsCmd, demoCmd, cocoEvalCmd, segEvalCmd, makeDataCmd, segTestCmd];
 for (const c of commands) c.register(program);
 
 await program.parseAsync(process.argv);
