@@ -4,6 +4,8 @@ import type { Module } from '../../core/module.js';
 import { MilaBackbone } from '../../backbones/mila/backbone.js';
 import { MilaClassifier } from '../../backbones/mila/classifier.js';
 import { parseMilaModelArg } from '../../backbones/mila/config.js';
+import { UserError } from '../errors.js';
+import { loadExperiment } from '../../train/experiment.js';
 
 /**
  * Parameter counts of any Module: one line per top-level child (PyTorch names, zero-parameter children
@@ -27,13 +29,23 @@ export function register(program: Command): void {
   program
     .command('params')
     .description('print the parameter count of each top-level module and the total (last line: total <N>)')
-    .requiredOption('--model <preset|json>', 'mila_t | mila_s | mila_b, or a JSON config')
+    .option('--model <preset|json>', 'mila_t | mila_s | mila_b, or a JSON config')
+    .option('--config <name|json>', 'a whole segmentor/detector from an experiment config (e.g. upernet_mila_b_512x512_160k_ade20k)')
     .option('--classifier', 'the ImageNet classifier instead of the detection backbone')
     .option('--num-classes <n>', 'classes of the classifier head', '1000')
     .option('--backend <name>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu', 'cpu')
     .action(
-      action('params', async (opts: { model: string; classifier?: boolean; numClasses: string; backend?: string }) => {
-        const config = parseMilaModelArg(opts.model);
+      action('params', async (opts: { model?: string; config?: string; classifier?: boolean; numClasses: string; backend?: string }) => {
+        if ((opts.model === undefined) === (opts.config === undefined)) throw new UserError('give exactly one of --model and --config');
+        if (opts.config !== undefined) {
+          const exp = loadExperiment(opts.config);
+          await setupBackend(opts);
+          const model = await buildExperimentModel(exp);
+          printParamCounts(model);
+          model.dispose();
+          return;
+        }
+        const config = parseMilaModelArg(opts.model!);
         // Counting needs no fast kernels; cpu by default keeps it quiet and quick to start.
         await setupBackend(opts);
         const model = opts.classifier ? new MilaClassifier(config, Number(opts.numClasses)) : new MilaBackbone(config);
@@ -41,4 +53,14 @@ export function register(program: Command): void {
         model.dispose();
       }),
     );
+}
+
+/** The model of an experiment config, without its data (imported lazily: counting one task never loads the other). */
+async function buildExperimentModel(exp: ReturnType<typeof loadExperiment>): Promise<Module> {
+  if (exp.task === 'segmentation') {
+    const { EncoderDecoder } = await import('../../models/encoder-decoder.js');
+    return new EncoderDecoder(exp.model as import('../../models/encoder-decoder.js').EncoderDecoderConfig);
+  }
+  const { MaskRCNN } = await import('../../models/mask-rcnn.js');
+  return new MaskRCNN(exp.model as import('../../models/mask-rcnn-config.js').MaskRCNNConfig);
 }
