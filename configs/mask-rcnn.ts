@@ -109,13 +109,13 @@ function syntheticData(root: string, size: number, samplesPerGpu: number): DataC
     classes: null,
     samplesPerGpu,
     workersPerGpu: 2,
-    train: split('train', train),
-    val: split('val', testPipeline([size, size])),
-    test: split('val', testPipeline([size, size])),
+    train: split('train2017', train),
+    val: split('val2017', testPipeline([size, size])),
+    test: split('val2017', testPipeline([size, size])),
   };
 }
 
-/** Classes of the synthetic generator (datasets issue): one per shape kind. */
+/** Classes of the synthetic generator (datasets/synthetic: circle, rectangle, triangle, ring, star). */
 const SYNTHETIC_CLASSES = 5;
 
 /** A narrow MILA (channels 16..128) with a slim FPN and heads, fewer proposals: the main job's model. */
