@@ -64,8 +64,8 @@ export function writeSyntheticCoco(dir: string, opts: { images?: number; detsPer
     const W = rand() < 0.5 ? 640 : 480 + Math.floor(rand() * 160);
     const H = 360 + Math.floor(rand() * 280);
     images.push({ id, width: W, height: H, file_name: `${String(id).padStart(12, '0')}.jpg` });
-    // 7.36 GT per image on average (36,781 / 5,000), geometric-like spread.
-    const nGt = Math.floor(-Math.log(1 - rand()) * 7.36);
+    // About 7.36 GT per image (36,781 / 5,000), geometric-like spread (flooring loses about 0.5).
+    const nGt = Math.floor(-Math.log(1 - rand()) * 7.86);
     const gts: { bbox: number[]; cat: number }[] = [];
     for (let g = 0; g < nGt; g++) {
       const bbox = box(W, H);

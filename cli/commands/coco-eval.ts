@@ -20,6 +20,8 @@ export interface CocoEvalCliSummary {
   numImages: number;
   numDetections: number;
   seconds: { load: number; evaluate: number; accumulate: number; total: number };
+  /** CPU seconds (user + system) of this process so far: wall time inflates on a busy machine, this does not. */
+  cpuSeconds: number;
   maxRssMB: number;
 }
 
@@ -71,6 +73,7 @@ export function runCocoEval(opts: CocoEvalCliOptions, out: (line: string) => voi
       accumulate: (t3 - t2) / 1000,
       total: (t4 - t0) / 1000,
     },
+    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
   };
   if (opts.json) out(JSON.stringify(summary));

@@ -31,8 +31,7 @@ export function accumulateEval(E: EvalImgs, p: Params): AccumulatedEval {
   let rc = new Float64Array(0);
   let pr = new Float64Array(0);
   let sub = new Int32Array(0);
-  let flags = new Uint8Array(0);
-  const AT = A * T;
+  const nDets = E.detScore.length;
   const sc = E.detScore;
 
   for (let k = 0; k < K; k++) {
@@ -51,32 +50,32 @@ export function accumulateEval(E: EvalImgs, p: Params): AccumulatedEval {
       sub = new Int32Array(n);
       rc = new Float64Array(n);
       pr = new Float64Array(n);
-      flags = new Uint8Array(n * AT);
     }
     for (let m = 0; m < M; m++) {
       const maxDet = p.maxDets[m]!;
       let nd = 0;
       for (let j = 0; j < n; j++) if (E.detRank[all[j]!]! < maxDet) sub[nd++] = all[j]!;
-      // Flags gathered in score order, one contiguous run per (area, threshold).
-      for (let j = 0; j < nd; j++) {
-        const src = sub[j]! * AT;
-        for (let at = 0; at < AT; at++) flags[at * nd + j] = E.detFlags[src + at]!;
-      }
       for (let a = 0; a < A; a++) {
         const npig = E.npig[k * A + a]!;
         if (npig === 0) continue;
         for (let t = 0; t < T; t++) {
-          const off = (a * T + t) * nd;
+          // The flag plane of (a, t); the category's detections are one short range of it.
+          const plane = E.detFlags.subarray((a * T + t) * nDets, (a * T + t + 1) * nDets);
           let tp = 0;
           let fp = 0;
+          let curRc = 0;
+          let curPr = 0;
           for (let j = 0; j < nd; j++) {
-            const f = flags[off + j]!;
+            const f = plane[sub[j]!]!;
+            // Ignored detections change neither count: repeat the previous values.
             if (!(f & IGNORED)) {
               if (f & MATCHED) tp++;
               else fp++;
+              curRc = tp / npig;
+              curPr = tp / (fp + tp + EPS);
             }
-            rc[j] = tp / npig;
-            pr[j] = tp / (fp + tp + EPS);
+            rc[j] = curRc;
+            pr[j] = curPr;
           }
           recall[((t * K + k) * A + a) * M + m] = nd ? rc[nd - 1]! : 0;
           // Precision envelope: make it non-increasing from the right.

@@ -33,7 +33,7 @@ export interface EvalImgs {
   detScore: Float64Array;
   /** Position of each kept detection in its cell's score order (0 = highest). */
   detRank: Int32Array;
-  /** MATCHED | IGNORED bits at [(det * A + a) * T + t]. */
+  /** MATCHED | IGNORED bits at [(a * T + t) * nDets + det]: one plane per (area, threshold). */
   detFlags: Uint8Array;
   /** Number of non-ignored ground truths per (category, area range): [k * A + a]. */
   npig: Float64Array;
@@ -319,7 +319,7 @@ export function evaluateImages(gt: COCO, dt: COCO, p: Params): EvalImgs {
             // Unmatched detections outside the area range are ignored.
             const dar = df.area[order[d]!]!;
             if (!matchedNonzero && (dar < lo || dar > hi)) flag |= IGNORED;
-            detFlags[((base + d) * A + a) * T + t] = flag;
+            detFlags[(a * T + t) * nKept + base + d] = flag;
           }
         }
       }

@@ -36,6 +36,10 @@ export function nanMean(xs: readonly number[]): number {
   return n === 0 ? NaN : numpySum(filled) / n;
 }
 
+const isSmallUint = (x: ArrayLike<number>): x is Uint8Array | Uint16Array | Uint8ClampedArray =>
+  x instanceof Uint8Array || x instanceof Uint16Array || x instanceof Uint8ClampedArray;
+const isUintArray = (x: ArrayLike<number>): x is Uint8Array | Uint16Array | Uint32Array | Uint8ClampedArray => isSmallUint(x) || x instanceof Uint32Array;
+
 export class MIoUAccumulator {
   readonly numClasses: number;
   readonly ignoreIndex: number;
@@ -79,37 +83,62 @@ export class MIoUAccumulator {
 
   /**
    * Add one image: `pred` holds class indices 0..N-1 (the model's output space), `label` the raw
-   * ground truth values; both of one image, same length. Values outside 0..N-1 are not counted in
-   * any class (torch.histc's range), but an out-of-range label still counts as a labelled pixel only
-   * if it is a class.
+   * ground truth values; both of one image, same length. Values outside 0..N-1 are counted in no
+   * class (torch.histc's range); a pixel whose label is not ignored still counts its prediction.
    */
   add(pred: ArrayLike<number>, label: ArrayLike<number>): void {
     if (pred.length !== label.length) throw new Error(`prediction has ${pred.length} pixels but the label has ${label.length}`);
+    if (isSmallUint(label) && isUintArray(pred)) this.addTyped(pred, label);
+    else this.addGeneric(pred, label);
+    this.images++;
+  }
+
+  /** 8/16-bit labels and unsigned integer predictions: one table lookup and integer counts per pixel. */
+  private addTyped(pred: Uint8Array | Uint16Array | Uint32Array | Uint8ClampedArray, label: Uint8Array | Uint16Array | Uint8ClampedArray): void {
+    const N = this.numClasses;
+    const range = label instanceof Uint16Array ? 65536 : 256;
+    // Transformed label per raw value: -1 = ignored, N = not a class (counts as labelled pixel, in no class).
+    const table = new Int32Array(range);
+    for (let v = 0; v < range; v++) {
+      const l = this.lookup(v);
+      table[v] = l === this.ignoreIndex ? -1 : l >= 0 && l < N && Number.isInteger(l) ? l : N;
+    }
+    const inter = new Uint32Array(N + 1);
+    const pa = new Uint32Array(N + 1);
+    const la = new Uint32Array(N + 1);
+    for (let i = 0; i < pred.length; i++) {
+      const l = table[label[i]!]!;
+      if (l < 0) continue;
+      const p = pred[i]!;
+      if (p < N) {
+        pa[p]!++;
+        if (p === l) inter[p]!++;
+      }
+      la[l]!++;
+    }
+    for (let c = 0; c < N; c++) {
+      this.intersect[c]! += inter[c]!;
+      this.predArea[c]! += pa[c]!;
+      this.labelArea[c]! += la[c]!;
+    }
+  }
+
+  private addGeneric(pred: ArrayLike<number>, label: ArrayLike<number>): void {
     const N = this.numClasses;
     const ignore = this.ignoreIndex;
-    const simple = this.mapPairs.length === 0 && !this.reduceZeroLabel;
-    // For 8-bit labels the per-value transform is a 256-entry table.
-    let table: Int32Array | null = null;
-    if (!simple && (label instanceof Uint8Array || label instanceof Uint8ClampedArray)) {
-      table = new Int32Array(256);
-      for (let v = 0; v < 256; v++) table[v] = this.lookup(v);
-    }
     const inter = this.intersect;
     const pa = this.predArea;
     const la = this.labelArea;
     for (let i = 0; i < pred.length; i++) {
-      const raw = label[i]!;
-      const l = simple ? raw : table ? table[raw]! : this.lookup(raw);
+      const l = this.lookup(label[i]!);
       if (l === ignore) continue;
       const p = pred[i]!;
-      const pIn = p >= 0 && p < N && Number.isInteger(p);
-      if (pIn) pa[p]!++;
+      if (p >= 0 && p < N && Number.isInteger(p)) pa[p]!++;
       if (l >= 0 && l < N && Number.isInteger(l)) {
         la[l]!++;
         if (p === l) inter[l]!++;
       }
     }
-    this.images++;
   }
 
   get numImages(): number {

@@ -63,6 +63,17 @@ describe('mIoU against mmsegmentation golden cases', () => {
     expect(summary.split('|').slice(1, 4).map((s) => Number(s.trim()))).toEqual([e.mmseg_log_percent.aAcc, e.mmseg_log_percent.mIoU, e.mmseg_log_percent.mAcc]);
   });
 
+  it('plain number arrays (the generic path) give the same totals as typed label maps', () => {
+    const dir = path.join(GOLDEN_MIOU, 'ade_like_small');
+    const e = JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Expected;
+    const acc = new MIoUAccumulator({ numClasses: 150, reduceZeroLabel: true });
+    for (const f of e.files) acc.add(Array.from(readLabelPng(path.join(dir, 'pred', f)).data), Array.from(readLabelPng(path.join(dir, 'gt', f)).data));
+    const r = acc.result();
+    expect(r.totalAreaIntersect).toEqual(e.total_area_intersect);
+    expect(r.totalAreaPredLabel).toEqual(e.total_area_pred_label);
+    expect(r.totalAreaLabel).toEqual(e.total_area_label);
+  });
+
   it('gives the same totals when images arrive in another order (streaming sums)', () => {
     const dir = path.join(GOLDEN_MIOU, 'plain_ignore');
     const e = JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Expected;
