@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --filter <substring>] [--backend <name>] [--runs <n>] [--vs-torch] [--profile]`
+ * `npm run bench [-- --filter <substring>] [--backend <name>] [--runs <n>] [--vs-torch] [--profile] [--cpu-time]`
  *
  * Prints one JSON object per line per entry: {"name","backend","ms","runs","gflops","rss_mb"} — the
  * median wall time over >= `runs` timed runs after a warm-up, GFLOP/s over convolutions and matmuls,
@@ -17,7 +17,8 @@ import { initBackend } from '../core/backend.js';
 import { BENCH_ENTRIES } from './entries/index.js';
 import { EntryUnavailable } from './entry.js';
 import { profileRun } from './flop-count.js';
-import { timeRuns } from './timing.js';
+import { profileKernelsByCpuTime } from './kernel-profiler.js';
+import { cpuClockMs, timeRuns } from './timing.js';
 
 const TORCH_SCRIPT = fileURLToPath(new URL('../../bench/torch/run_torch.py', import.meta.url));
 const PYTHON = '/usr/bin/python3';
@@ -34,6 +35,8 @@ interface Options {
   runs: number;
   vsTorch: boolean;
   profile: boolean;
+  /** Time by this process's CPU time instead of wall time (for measuring on a shared, busy machine). */
+  cpuTime: boolean;
 }
 
 function parse(): Options & { child?: string; list: boolean } {
@@ -44,13 +47,14 @@ function parse(): Options & { child?: string; list: boolean } {
       runs: { type: 'string', default: '5' },
       'vs-torch': { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      'cpu-time': { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
       child: { type: 'string' },
     },
   });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 5) throw new Error(`bench: --runs must be an integer >= 5 (got ${values.runs})`);
-  return { filter: values.filter, backend: values.backend!, runs, vsTorch: values['vs-torch']!, profile: values.profile!, list: values.list!, child: values.child };
+  return { filter: values.filter, backend: values.backend!, runs, vsTorch: values['vs-torch']!, profile: values.profile!, cpuTime: values['cpu-time']!, list: values.list!, child: values.child };
 }
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
@@ -70,21 +74,23 @@ async function runChild(name: string, opts: Options): Promise<void> {
     }
     throw e;
   }
-  const timing = timeRuns(() => prepared.run(), { warmup: 1, minRuns: opts.runs, maxRuns: Math.max(opts.runs, 20), budgetMs: 4000 });
+  const timing = timeRuns(() => prepared.run(), { warmup: 1, minRuns: opts.runs, maxRuns: Math.max(opts.runs, 20), budgetMs: 4000, clock: opts.cpuTime ? cpuClockMs : undefined });
   const profile = await profileRun(() => prepared.run());
   const rssMb = process.resourceUsage().maxRSS / 1024;
   console.log(JSON.stringify({
     name, backend, ms: round(timing.medianMs, 1), runs: timing.runs,
     gflops: profile.flops > 0 ? round(profile.flops / timing.medianMs / 1e6, 2) : null,
     rss_mb: Math.round(rssMb),
+    ...(opts.cpuTime ? { clock: 'cpu' } : {}),
   }));
   if (opts.profile) {
-    const rows = [...profile.byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
-    const total = rows.reduce((s, [, r]) => s + r.ms, 0);
-    process.stderr.write(`profile ${name} (${backend}): ${round(total, 1)} ms in kernels, each timed alone\n`);
+    const stats = profileKernelsByCpuTime(backend, () => prepared.run());
+    const rows = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms);
+    const flopsOf = (k: string) => profile.byKernel.get(k)?.flops ?? 0;
+    process.stderr.write(`profile ${name} (${backend}), CPU ms per kernel over one run:\n`);
     for (const [k, r] of rows.slice(0, 25)) {
-      const gf = r.flops > 0 ? `  ${round(r.flops / r.ms / 1e6, 2)} GFLOP/s` : '';
-      process.stderr.write(`  ${k.padEnd(36)} ${String(r.calls).padStart(5)} calls ${r.ms.toFixed(1).padStart(9)} ms ${(100 * r.ms / total).toFixed(1).padStart(5)}%${gf}\n`);
+      const gf = flopsOf(k) > 0 ? `  ${round(flopsOf(k) / r.ms / 1e6, 2)} GFLOP/s` : '';
+      process.stderr.write(`  ${k.padEnd(36)} ${String(r.calls).padStart(5)} calls ${r.ms.toFixed(1).padStart(9)} ms${gf}\n`);
     }
   }
   prepared.dispose();
@@ -132,7 +138,7 @@ async function main(): Promise<void> {
   if (opts.vsTorch && !withTorch) process.stderr.write(`bench: --vs-torch skipped: '${PYTHON} -c "import torch"' fails\n`);
   const self = fileURLToPath(import.meta.url);
   for (const e of entries) {
-    const args = [self, '--child', e.name, '--backend', opts.backend, '--runs', String(opts.runs), ...(opts.profile ? ['--profile'] : [])];
+    const args = [self, '--child', e.name, '--backend', opts.backend, '--runs', String(opts.runs), ...(opts.profile ? ['--profile'] : []), ...(opts.cpuTime ? ['--cpu-time'] : [])];
     const [ours] = await runAndCollect(process.execPath, args);
     if (!withTorch || !e.torch) continue;
     const [theirs] = await runAndCollect(PYTHON, [TORCH_SCRIPT, ...e.torch, '--name', e.name, '--threads', '2', '--runs', String(opts.runs)]);

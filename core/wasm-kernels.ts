@@ -14,6 +14,8 @@ interface ExtraKernel {
   kernelFunc: tf.KernelFunc;
   /** Why the backend's own kernel (if any) is replaced. */
   replaces?: string;
+  /** A replacement for speed only (results equal up to float rounding); MILA_WASM_STOCK=1 leaves these out. */
+  speed?: boolean;
 }
 
 /**
@@ -28,10 +30,10 @@ export const WASM_EXTRA_KERNELS: readonly ExtraKernel[] = [
   { name: 'MaxPoolGrad', kernelFunc: maxPoolGradKernel, replaces: 'wrong gradient for all-negative windows' },
   { name: 'ResizeBilinearGrad', kernelFunc: resizeBilinearGradKernel, replaces: 'ignores halfPixelCenters' },
   { name: 'ResizeNearestNeighborGrad', kernelFunc: resizeNearestNeighborGradKernel, replaces: 'ignores halfPixelCenters' },
-  { name: 'BatchMatMul', kernelFunc: batchMatMulKernel, replaces: '50x slower with a batch or a transposed operand' },
-  { name: '_FusedMatMul', kernelFunc: fusedMatMulKernel, replaces: 'same slow paths as BatchMatMul' },
-  { name: 'Reverse', kernelFunc: reverseKernel, replaces: '~40x the cost of a multiply (RoPE pair swaps)' },
-  { name: 'Erf', kernelFunc: erfKernel, replaces: '~50x the cost of a sigmoid (exact GELU)' },
+  { name: 'BatchMatMul', speed: true, kernelFunc: batchMatMulKernel, replaces: '50x slower with a batch or a transposed operand' },
+  { name: '_FusedMatMul', speed: true, kernelFunc: fusedMatMulKernel, replaces: 'same slow paths as BatchMatMul' },
+  { name: 'Reverse', speed: true, kernelFunc: reverseKernel, replaces: '~40x the cost of a multiply (RoPE pair swaps)' },
+  { name: 'Erf', speed: true, kernelFunc: erfKernel, replaces: '~50x the cost of a sigmoid (exact GELU)' },
 ];
 
 /** Kernels of tfjs-backend-cpu 4.22 that are wrong for our models, replaced by ours. */
@@ -40,8 +42,13 @@ export const CPU_EXTRA_KERNELS: readonly ExtraKernel[] = [
   { name: 'ResizeNearestNeighborGrad', kernelFunc: resizeNearestNeighborGradKernel, replaces: 'ignores halfPixelCenters' },
 ];
 
+/** Set to 1 to measure tfjs' stock wasm kernels (the benchmark's "before"): speed replacements are skipped. */
+export const STOCK_KERNELS_ENV = 'MILA_WASM_STOCK';
+
 function install(backendName: string, kernels: readonly ExtraKernel[]): void {
-  for (const { name, kernelFunc } of kernels) {
+  const stock = process.env[STOCK_KERNELS_ENV] === '1';
+  for (const { name, kernelFunc, speed } of kernels) {
+    if (speed && stock) continue;
     const current = tf.getKernel(name, backendName);
     if (current?.kernelFunc === kernelFunc) continue;
     if (current !== undefined) tf.unregisterKernel(name, backendName);

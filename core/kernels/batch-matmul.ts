@@ -14,7 +14,7 @@ import { KernelHost } from './kernel-host.js';
 const ORIGINAL = new Map<string, tf.KernelFunc>();
 
 /** Below this many multiply-adds per matrix the original kernel's lower overhead wins. */
-const MIN_MACS_FOR_SPLIT = 8192;
+const MIN_MACS_FOR_SPLIT = 65536;
 
 /** Remember the backend's own kernels before ours replace them (call before registering). */
 export function captureOriginalMatMulKernels(backendName: string): void {
@@ -45,7 +45,7 @@ function matMul(host: KernelHost, a: tf.TensorInfo, b: tf.TensorInfo, transposeA
   const simple = batch === 1 && !transposeA && !transposeB;
   const tiny = m * k * n < MIN_MACS_FOR_SPLIT;
   const broadcastMismatch = batchA !== batchB && batchA !== 1 && batchB !== 1;
-  if (simple || tiny || broadcastMismatch) {
+  if (simple || tiny || broadcastMismatch || !host.isWasm) {
     const out = original('BatchMatMul')({ inputs: { a, b }, backend: host.backend, attrs: { transposeA, transposeB } }) as tf.TensorInfo;
     return host.reshape(host.track(out), outShape);
   }
@@ -53,17 +53,53 @@ function matMul(host: KernelHost, a: tf.TensorInfo, b: tf.TensorInfo, transposeA
   let b3 = host.reshape(b, [batchB, transposeB ? n : k, transposeB ? k : n]);
   if (transposeA) a3 = host.call('Transpose', { x: a3 }, { perm: [0, 2, 1] });
   if (transposeB) b3 = host.call('Transpose', { x: b3 }, { perm: [0, 2, 1] });
-  const mm = (x: tf.TensorInfo, y: tf.TensorInfo) => {
-    const out = original('BatchMatMul')({ inputs: { a: x, b: y }, backend: host.backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
-    host.track(out);
-    return out;
-  };
-  if (batch === 1) return host.reshape(mm(a3, b3), outShape);
-  const pick = (t: tf.TensorInfo, count: number, i: number, rows: number, cols: number) =>
-    count === 1 ? t : host.call('Slice', { x: t }, { begin: [i, 0, 0], size: [1, rows, cols] });
-  const parts: tf.TensorInfo[] = [];
-  for (let i = 0; i < batch; i++) parts.push(mm(pick(a3, batchA, i, m, k), pick(b3, batchB, i, k, n)));
-  return host.reshape(host.call('Concat', parts, { axis: 0 }), outShape);
+  if (batch === 1) {
+    const out = original('BatchMatMul')({ inputs: { a: a3, b: b3 }, backend: host.backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+    return host.reshape(host.track(out), outShape);
+  }
+  const out = host.track(host.allocFloat32([batch, m, n]));
+  multiplyEachMatrix(host, a3, b3, out, batchA, batchB, m, k, n);
+  return host.reshape(out, outShape);
+}
+
+type WasmBackendInternals = {
+  wasm: { cwrap(name: string, ret: null, args: string[]): (...a: unknown[]) => void; tfjs: { disposeData(id: number): void } };
+  dataIdMap: { get(id: unknown): { id: number; memoryOffset: number }; delete(id: unknown): void };
+  makeOutput(shape: number[], dtype: string, memoryOffset?: number): tf.TensorInfo;
+};
+
+let wasmMatMul: ((...a: unknown[]) => void) | undefined;
+
+/**
+ * out[i] = a[i or 0] · b[i or 0] for each matrix of the batch, through the backend's single-matrix
+ * path, reading and writing the batch's matrices in place: each is registered as a tensor that views
+ * the parent's memory (no slicing or concatenation copies), and unregistered without freeing.
+ */
+function multiplyEachMatrix(host: KernelHost, a3: tf.TensorInfo, b3: tf.TensorInfo, out: tf.TensorInfo, batchA: number, batchB: number, m: number, k: number, n: number): void {
+  const be = host.backend as unknown as WasmBackendInternals;
+  wasmMatMul ??= be.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
+  const base = (t: tf.TensorInfo) => be.dataIdMap.get(t.dataId).memoryOffset;
+  const [aBase, bBase, oBase] = [base(a3), base(b3), base(out)];
+  const shapeBytes = (s: number[]) => new Uint8Array(new Int32Array(s).buffer);
+  const aShape = shapeBytes([1, m, k]);
+  const bShape = shapeBytes([1, k, n]);
+  const batch = Math.max(batchA, batchB);
+  for (let i = 0; i < batch; i++) {
+    const views = [
+      be.makeOutput([1, m, k], 'float32', aBase + (batchA === 1 ? 0 : i * m * k * 4)),
+      be.makeOutput([1, k, n], 'float32', bBase + (batchB === 1 ? 0 : i * k * n * 4)),
+      be.makeOutput([1, m, n], 'float32', oBase + i * m * n * 4),
+    ];
+    const [av, bv, ov] = views.map((v) => be.dataIdMap.get(v.dataId).id);
+    try {
+      wasmMatMul(av, aShape, 3, bv, bShape, 3, false, false, ov);
+    } finally {
+      for (const v of views) {
+        be.wasm.tfjs.disposeData(be.dataIdMap.get(v.dataId).id);
+        be.dataIdMap.delete(v.dataId);
+      }
+    }
+  }
 }
 
 export const batchMatMulKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {

@@ -48,17 +48,17 @@ export const OP_CASES: OpCase[] = [
   },
   { name: 'fused matMul + bias', inputs: [{ shape: [6, 5] }, { shape: [5, 3] }, { shape: [3] }], fn: (a, b, c) => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c }) },
   { name: 'fused matMul + bias + relu', inputs: [{ shape: [6, 5] }, { shape: [5, 3] }, { shape: [3] }], fn: (a, b, c) => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c, activation: 'relu' }) },
-  // Shapes above core/kernels/batch-matmul.ts's split threshold, so its fast paths run.
-  { name: 'batchMatMul split transposeA (k^T v per head)', inputs: [{ shape: [4, 50, 16] }, { shape: [4, 50, 16] }], fn: (a, b) => tf.matMul(a, b, true, false) },
-  { name: 'batchMatMul split (q kv per head)', inputs: [{ shape: [2, 3, 60, 16] }, { shape: [2, 3, 16, 20] }], fn: (a, b) => tf.matMul(a, b) },
-  { name: 'batchMatMul split transposeA+B', inputs: [{ shape: [3, 30, 40] }, { shape: [3, 20, 30] }], fn: (a, b) => tf.matMul(a, b, true, true) },
+  // Shapes above core/kernels/batch-matmul.ts's split threshold (65,536 multiply-adds per matrix), so its fast paths run.
+  { name: 'batchMatMul split transposeA (k^T v per head)', inputs: [{ shape: [3, 300, 16] }, { shape: [3, 300, 16] }], fn: (a, b) => tf.matMul(a, b, true, false) },
+  { name: 'batchMatMul split (q kv per head)', inputs: [{ shape: [2, 3, 260, 16] }, { shape: [2, 3, 16, 20] }], fn: (a, b) => tf.matMul(a, b) },
+  { name: 'batchMatMul split transposeA+B', inputs: [{ shape: [3, 60, 40] }, { shape: [3, 30, 60] }], fn: (a, b) => tf.matMul(a, b, true, true) },
   { name: 'matMul 2-d transposeB large', inputs: [{ shape: [70, 48] }, { shape: [36, 48] }], fn: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, false, true) },
   {
     name: 'batchMatMul split, broadcast 2-d b', inputs: [{ shape: [2, 3, 40, 16] }, { shape: [24, 16] }], fn: (a, b) => tf.matMul(a, b, false, true),
     forwardOnly: 'tfjs-core BatchMatMul gradient does not reduce broadcast batch dims (fails on every backend)',
   },
   { name: 'fused matMul + bias + elu, large', inputs: [{ shape: [80, 48] }, { shape: [48, 40] }, { shape: [40] }], fn: (a, b, c) => tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c, activation: 'elu' }) },
-  { name: 'fused matMul batched transposeB + bias + sigmoid', inputs: [{ shape: [3, 40, 24] }, { shape: [3, 30, 24] }, { shape: [30] }], fn: (a, b, c) => tf.fused.matMul({ a: a as tf.Tensor3D, b: b as tf.Tensor3D, bias: c, transposeB: true, activation: 'sigmoid' }) },
+  { name: 'fused matMul batched transposeB + bias + sigmoid', inputs: [{ shape: [3, 100, 24] }, { shape: [3, 30, 24] }, { shape: [30] }], fn: (a, b, c) => tf.fused.matMul({ a: a as tf.Tensor3D, b: b as tf.Tensor3D, bias: c, transposeB: true, activation: 'sigmoid' }) },
   { name: 'reverse channel pairs (RoPE swap)', inputs: [{ shape: [2, 3, 4, 8] }], fn: (x) => tf.reshape(tf.reverse(tf.reshape(x, [-1, 2]), 1), [2, 3, 4, 8]) },
   { name: 'reverse axes 0 and 2', inputs: [{ shape: [2, 3, 4, 5] }], fn: (x) => tf.reverse(x, [0, 2]) },
   { name: 'reverse outer axis only', inputs: [{ shape: [4, 3, 5] }], fn: (x) => tf.reverse(x, 1) },
