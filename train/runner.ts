@@ -20,6 +20,8 @@ import { trainStep } from './train-step.js';
 export interface TrainData<B> {
   readonly batchesPerEpoch: number;
   epochBatches(epoch: number, start: number): AsyncIterable<B> | Iterable<B>;
+  /** Release loader workers, if any. */
+  close?(): Promise<void>;
 }
 
 export interface EvalContext {
@@ -64,6 +66,11 @@ export interface RunnerState {
   /** How randomness is reproduced: the global Rng is reseeded from (seed, iter) before every iteration. */
   rng: { scheme: 'reseed-per-iteration'; seed: number };
   dataOrder: { scheme: 'seed-epoch-index'; seed: number; epoch: number; start: number };
+}
+
+/** A model whose private random streams can be restarted from a seed (see MaskRCNN.reseedSampling). */
+export interface ReseedableModel {
+  reseedSampling(seed: number): void;
 }
 
 /** The seed of the global Rng for iteration `iter`: any code drawing from `defaultRng()` replays on resume. */
@@ -204,7 +211,10 @@ export class Runner<B> {
           const next = await iterator.next();
           if (next.done) throw new Error(`epoch ${epoch + 1} ended after ${inEpoch} batches, expected ${bpe}`);
           const tStep = performance.now();
-          manualSeed(iterationSeed(config.seed, this.iter));
+          const seed = iterationSeed(config.seed, this.iter);
+          manualSeed(seed);
+          // Models with their own sampling streams (Mask R-CNN's RPN/RoI samplers) restart them per iteration too.
+          (model as Partial<ReseedableModel>).reseedSampling?.(seed);
           const lr = this.lrAt(this.iter);
           const step = trainStep(model, this.optimizer, next.value, lr, config.optimizer.gradClip?.maxNorm ?? null);
           this.iter += 1;

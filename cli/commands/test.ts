@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import { action, setupBackend } from '../action.js';
+import { UserError } from '../errors.js';
+import { loadExperiment } from '../../train/experiment.js';
+import { loadModelWeights } from '../../train/model-weights.js';
+import { createTask } from '../../train/tasks.js';
+
+interface TestCliOptions {
+  eval?: string[];
+  out?: string;
+  split: string;
+  limit?: string;
+  set: string[];
+  backend?: string;
+  progress: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('test')
+    .description('evaluate a checkpoint on the val/test split: pycocotools tables for bbox/segm (detection), mIoU (segmentation)')
+    .argument('<config>', 'preset name or config .json (e.g. work_dirs/<name>/config.json)')
+    .argument('<checkpoint>', 'weights: our .safetensors (or its training checkpoint base path), or an mmdet/mmseg .pth')
+    .option('--eval <metric...>', 'metrics: bbox segm (detection) or mIoU (segmentation); default from the config')
+    .option('--out <file>', 'write the raw results (COCO results JSON with bbox and segm as compressed RLE)')
+    .option('--split <split>', 'val or test', 'test')
+    .option('--limit <n>', 'evaluate only the first n images')
+    .option('--set <key=value...>', 'override config keys', [])
+    .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
+    .option('--no-progress', 'no progress bar')
+    .action(
+      action('test', async (configArg: string, checkpoint: string, opts: TestCliOptions) => {
+        if (opts.split !== 'val' && opts.split !== 'test') throw new UserError(`--split must be val or test, got '${opts.split}'`);
+        const limit = opts.limit === undefined ? undefined : Number(opts.limit);
+        if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UserError(`--limit must be a positive integer, got '${opts.limit}'`);
+        const cfg = loadExperiment(configArg, opts.set);
+        await setupBackend(opts);
+        const task = await createTask(cfg);
+        const report = loadModelWeights(task.model, checkpoint);
+        if (report) process.stderr.write(`${report}\n`);
+        const result = await task.evaluate({ split: opts.split, limit, out: opts.out ?? null, metrics: opts.eval, progress: opts.progress });
+        process.stdout.write(`${result.lines.join('\n')}\n`);
+        if (opts.out) process.stdout.write(`results written to ${opts.out}\n`);
+      }),
+    );
+}

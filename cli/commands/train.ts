@@ -1,0 +1,43 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { action, setupBackend } from '../action.js';
+import { loadExperiment } from '../../train/experiment.js';
+import { runTraining } from '../../train/run-training.js';
+import { formatDuration } from '../../train/progress.js';
+
+interface TrainCliOptions {
+  workDir?: string;
+  resume?: boolean | string;
+  backboneWeights?: string;
+  set: string[];
+  backend?: string;
+  progress: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train a model from a config (a preset name, see `mila configs`, or a config JSON file)')
+    .argument('<config>', 'preset name or path to a config .json')
+    .option('--work-dir <dir>', 'checkpoints, logs and the resolved config go here (default work_dirs/<config name>)')
+    .option('--resume [checkpoint]', 'continue exactly where a run stopped: the given checkpoint, or the last one in the work dir')
+    .option('--backbone-weights <file>', 'ImageNet checkpoint (.pth/.safetensors) loaded into backbone.* before training')
+    .option('--set <key=value...>', 'override config keys, e.g. --set optimizer.lr=2e-4 runner.max=2 (values parsed as JSON)', [])
+    .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
+    .option('--no-progress', 'no progress bar (log lines only)')
+    .action(
+      action('train', async (configArg: string, opts: TrainCliOptions) => {
+        const cfg = loadExperiment(configArg, opts.set);
+        if (opts.backboneWeights) cfg.backboneWeights = opts.backboneWeights;
+        await setupBackend(opts);
+        const workDir = opts.workDir ?? join('work_dirs', cfg.name);
+        const out = await runTraining(cfg, { workDir, resume: opts.resume, progress: opts.progress });
+        const last = out.result.evals.at(-1);
+        process.stdout.write(
+          `trained ${cfg.name}: ${out.result.iter} iterations in ${formatDuration(out.result.seconds)}` +
+            `${last ? `; last evaluation: ${Object.entries(last.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}` : ''}\n` +
+            `checkpoint: ${out.lastCheckpoint ? `${out.lastCheckpoint}.safetensors` : 'none written'}; config: ${join(workDir, 'config.json')}\n`,
+        );
+      }),
+    );
+}

@@ -1,0 +1,77 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../cli/errors.js';
+import type { ExperimentConfig } from '../configs/types.js';
+import { manualSeed } from '../core/rng.js';
+import { describeLoad, loadBackboneWeights } from './experiment.js';
+import { Runner, lastCheckpointIn, type RunResult } from './runner.js';
+import type { TaskRuntime } from './task.js';
+import { createTask } from './tasks.js';
+
+export interface TrainOptions {
+  workDir: string;
+  /** true: the last checkpoint of the work dir; a string: that checkpoint. */
+  resume?: boolean | string;
+  progress?: boolean;
+  log?: (line: string) => void;
+  /** Stop after this many iterations (simulated interruption, for tests). */
+  stopAtIter?: number;
+}
+
+export interface TrainOutcome {
+  task: TaskRuntime<unknown>;
+  result: RunResult;
+  workDir: string;
+  /** The final checkpoint's base path (`<workDir>/epoch_N` / `iter_N`), or null if none was written. */
+  lastCheckpoint: string | null;
+}
+
+/**
+ * `mila train` as a function: seed, build the task's model and data, load backbone weights or resume, run the
+ * runner with the task's evaluation as its hook. The resolved config is written to `<workDir>/config.json`,
+ * which `mila test` and `mila infer` accept in place of a preset name.
+ */
+export async function runTraining(cfg: ExperimentConfig, opts: TrainOptions): Promise<TrainOutcome> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  mkdirSync(opts.workDir, { recursive: true });
+  writeFileSync(join(opts.workDir, 'config.json'), `${JSON.stringify(cfg, null, 2)}\n`);
+
+  let resumeFrom: string | null = null;
+  if (opts.resume === true) {
+    resumeFrom = lastCheckpointIn(opts.workDir);
+    if (!resumeFrom) throw new UserError(`--resume: no checkpoint in ${opts.workDir} (it has no last_checkpoint file)`);
+  } else if (typeof opts.resume === 'string') {
+    resumeFrom = opts.resume;
+    if (!existsSync(resumeFrom) && !existsSync(`${resumeFrom}.json`)) throw new UserError(`--resume: checkpoint not found: ${resumeFrom}`);
+  }
+
+  manualSeed(cfg.seed);
+  const task = await createTask(cfg);
+  if (!resumeFrom && cfg.backboneWeights) {
+    log(describeLoad(`loaded ${cfg.backboneWeights} into backbone`, loadBackboneWeights(task.model, cfg.backboneWeights)));
+  }
+  const data = await task.trainData();
+  log(`${cfg.name}: ${task.model.numParameters().toLocaleString('en-US')} parameters, ${data.batchesPerEpoch} batches per epoch of ${cfg.data.samplesPerGpu}, runner ${cfg.runner.type} x ${cfg.runner.max}`);
+  const runner = new Runner({
+    model: task.model,
+    data,
+    config: cfg,
+    workDir: opts.workDir,
+    resumeFrom,
+    stopAtIter: opts.stopAtIter,
+    log,
+    progressBar: opts.progress ?? true,
+    evaluate: async () => {
+      const report = await task.evaluate({ split: 'val', progress: opts.progress ?? true });
+      for (const line of report.lines) log(line);
+      return report.metrics;
+    },
+  });
+  try {
+    const result = await runner.run();
+    return { task, result, workDir: opts.workDir, lastCheckpoint: result.checkpoints.at(-1) ?? lastCheckpointIn(opts.workDir) };
+  } finally {
+    runner.dispose();
+    await data.close?.();
+  }
+}
