@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { UserError } from '../../cli/errors.js';
-import { decodeImageFile } from '../image/decode-image.js';
-import type { BitmapMasks, DetSample, ImageMeta } from '../types.js';
-import { CocoInstancesFile, type CocoCategory, type CocoImageRecord } from './coco-instances-file.js';
+import { loadDetRecipe, type DetRecipe } from '../loader/sample-recipe.js';
+import type { BitmapMasks, DetSample } from '../types.js';
+import { CocoInstancesFile, type CocoCategory, type CocoImageRecord, type CompactSegmentation } from './coco-instances-file.js';
 import { decodeSegmentationInto } from './segmentation-mask.js';
 
 export interface CocoInstancesOptions {
@@ -123,33 +123,29 @@ export class CocoInstances {
     return join(this.opts.imgPrefix, this.imageInfo(i).fileName);
   }
 
+  /** What a loader worker needs to produce sample i (no decoding happens here). */
+  recipe(i: number): DetRecipe {
+    const info = this.imageInfo(i);
+    const ann = this.annInfo(i);
+    return {
+      kind: 'det',
+      imagePath: this.imagePath(i),
+      imageId: info.id,
+      height: info.height,
+      width: info.width,
+      annFile: this.opts.annFile,
+      bboxes: ann.bboxes,
+      labels: ann.labels,
+      bboxesIgnore: ann.bboxesIgnore,
+      // Copies, not views: a view would drag the whole coordinate pool along when posted to a worker.
+      segmentations: this.opts.withMask === false ? null : ann.maskAnns.map((a) => copySegmentation(this.file.segmentation(a))),
+      annIds: ann.maskAnns.map((a) => this.file.annId[a]!),
+    };
+  }
+
   /** Decode image i with its annotations (and masks) at the original size, before any transform. */
   async get(i: number): Promise<DetSample> {
-    const info = this.imageInfo(i);
-    const path = this.imagePath(i);
-    const img = await decodeImageFile(path);
-    if (img.height !== info.height || img.width !== info.width) {
-      throw new UserError(`image ${path} is ${img.height}x${img.width} but ${this.opts.annFile} records ${info.height}x${info.width} for image id ${info.id}`);
-    }
-    const ann = this.annInfo(i);
-    const meta: ImageMeta = {
-      filename: path,
-      imageId: info.id,
-      oriShape: [info.height, info.width],
-      imgShape: [info.height, info.width],
-      padShape: [info.height, info.width],
-      scaleFactor: [1, 1, 1, 1],
-      flip: false,
-      flipDirection: null,
-    };
-    return {
-      img,
-      meta,
-      gtBoxes: ann.bboxes,
-      gtLabels: ann.labels,
-      gtBoxesIgnore: ann.bboxesIgnore,
-      gtMasks: this.opts.withMask === false ? null : this.masks(ann.maskAnns, info.height, info.width),
-    };
+    return loadDetRecipe(this.recipe(i));
   }
 
   /** Row-major instance bitmaps of the given annotations. */
@@ -179,4 +175,10 @@ export class CocoInstances {
     });
     return keep;
   }
+}
+
+function copySegmentation(s: CompactSegmentation): CompactSegmentation {
+  if (s.kind === 'polygons') return { kind: 'polygons', polygons: s.polygons.map((p) => p.slice()) };
+  if (s.kind === 'rle') return { ...s, counts: s.counts.slice() };
+  return s;
 }

@@ -16,10 +16,11 @@ export function resizeBilinearU8(src: Uint8Array, srcH: number, srcW: number, cn
   if (scaleX === 2 && scaleY === 2) return halveByAreaU8(src, srcH, srcW, cn, dstH, dstW);
 
   const rowLen = dstW * cn;
-  const xofs = new Int32Array(rowLen);
-  const xofs1 = new Int32Array(rowLen);
-  const alpha0 = new Int32Array(rowLen);
-  const alpha1 = new Int32Array(rowLen);
+  // Per destination column: the two source offsets (already times cn) and their 11-bit weights.
+  const xofs = new Int32Array(dstW);
+  const xofs1 = new Int32Array(dstW);
+  const alpha0 = new Int32Array(dstW);
+  const alpha1 = new Int32Array(dstW);
   for (let dx = 0; dx < dstW; dx++) {
     let fx = Math.fround((dx + 0.5) * scaleX - 0.5);
     let sx = Math.floor(fx);
@@ -32,15 +33,10 @@ export function resizeBilinearU8(src: Uint8Array, srcH: number, srcW: number, cn
       fx = 0;
       sx = srcW - 1;
     }
-    const a0 = roundHalfEven(Math.fround(1 - fx) * COEF_SCALE);
-    const a1 = roundHalfEven(fx * COEF_SCALE);
-    const sx1 = Math.min(sx + 1, srcW - 1);
-    for (let k = 0; k < cn; k++) {
-      xofs[dx * cn + k] = sx * cn + k;
-      xofs1[dx * cn + k] = sx1 * cn + k;
-      alpha0[dx * cn + k] = a0;
-      alpha1[dx * cn + k] = a1;
-    }
+    xofs[dx] = sx * cn;
+    xofs1[dx] = Math.min(sx + 1, srcW - 1) * cn;
+    alpha0[dx] = roundHalfEven(Math.fround(1 - fx) * COEF_SCALE);
+    alpha1[dx] = roundHalfEven(fx * COEF_SCALE);
   }
 
   const out = new Uint8Array(dstH * rowLen);
@@ -51,7 +47,13 @@ export function resizeBilinearU8(src: Uint8Array, srcH: number, srcW: number, cn
   const srcRowLen = srcW * cn;
   const hresize = (sy: number, dst: Int32Array): void => {
     const base = sy * srcRowLen;
-    for (let i = 0; i < rowLen; i++) dst[i] = src[base + xofs[i]!]! * alpha0[i]! + src[base + xofs1[i]!]! * alpha1[i]!;
+    for (let dx = 0, o = 0; dx < dstW; dx++) {
+      const p0 = base + xofs[dx]!;
+      const p1 = base + xofs1[dx]!;
+      const a0 = alpha0[dx]!;
+      const a1 = alpha1[dx]!;
+      for (let k = 0; k < cn; k++, o++) dst[o] = src[p0 + k]! * a0 + src[p1 + k]! * a1;
+    }
   };
 
   for (let dy = 0; dy < dstH; dy++) {
