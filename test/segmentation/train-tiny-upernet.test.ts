@@ -20,7 +20,7 @@ function tinyConfig(): EncoderDecoderConfig {
 }
 
 beforeAll(async () => {
-  await initBackend('cpu', { quiet: true });
+  await initBackend('wasm', { quiet: true });
   await registerAllGradients();
 });
 
