@@ -19,7 +19,19 @@ export interface MilaDetBackboneConfig {
   outIndices: number[];
 }
 
-export type DetBackboneConfig = MilaDetBackboneConfig;
+/**
+ * A backbone the caller constructs and passes to `new MaskRCNN(cfg, { backbone })` (anything implementing the
+ * Backbone contract); the config records only what it declares, so the heads can be checked against it.
+ */
+export interface CustomDetBackboneConfig {
+  type: 'Custom';
+  /** What the backbone is, for messages and stored configs. */
+  name: string;
+  outChannels: number[];
+  strides: number[];
+}
+
+export type DetBackboneConfig = MilaDetBackboneConfig | CustomDetBackboneConfig;
 
 export interface FPNConfig {
   type: 'FPN';
@@ -249,5 +261,10 @@ export function milaDetBackbone(embedDim: number, depths: number[], numHeads: nu
 
 /** Channels of the backbone outputs a config declares (stage i of MILA has embedDim * 2^i). */
 export function backboneOutChannels(b: DetBackboneConfig): number[] {
-  return b.outIndices.map((i) => b.embedDim * 2 ** i);
+  return b.type === 'Custom' ? [...b.outChannels] : b.outIndices.map((i) => b.embedDim * 2 ** i);
+}
+
+/** The config entry for a caller-built backbone, from its declared output shapes. */
+export function customDetBackbone(name: string, outShapes: readonly { channels: number; stride: number }[]): CustomDetBackboneConfig {
+  return { type: 'Custom', name, outChannels: outShapes.map((s) => s.channels), strides: outShapes.map((s) => s.stride) };
 }

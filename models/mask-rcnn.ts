@@ -11,7 +11,7 @@ import { Rng } from '../core/rng.js';
 import type { Backbone, ShapeSpec } from '../backbones/contract.js';
 import { MilaBackbone } from '../backbones/mila/index.js';
 import type { DetBatch, ImageMeta } from '../datasets/types.js';
-import { FPN } from '../necks/fpn.js';
+import { FPN, fpnOutShapes } from '../necks/fpn.js';
 import { RPNHead, type ProposalSettings, type RPNTrainSettings } from '../heads/det/rpn-head.js';
 import { StandardRoIHead } from '../heads/det/roi/standard-roi-head.js';
 import type { DetectionResult } from '../train/detection-result.js';
@@ -43,11 +43,18 @@ export interface MaskRCNNOptions {
   seed?: number;
 }
 
-/** Build the backbone a detector config names. */
+/** Build the backbone a detector config names (a 'Custom' one must be passed in, see MaskRCNNOptions). */
 export function buildDetBackbone(cfg: DetBackboneConfig): Backbone {
-  if (cfg.type !== 'MILA') throw new Error(`models/mask-rcnn: unknown backbone type ${JSON.stringify((cfg as { type: unknown }).type)} (expected 'MILA')`);
-  const { embedDim, depths, numHeads, mlpRatio, qkvBias, dropRate, dropPathRate, outIndices } = cfg;
-  return new MilaBackbone({ embedDim, depths: [...depths], numHeads: [...numHeads], mlpRatio, qkvBias, dropRate, dropPathRate, outIndices: [...outIndices] });
+  switch (cfg.type) {
+    case 'MILA': {
+      const { embedDim, depths, numHeads, mlpRatio, qkvBias, dropRate, dropPathRate, outIndices } = cfg;
+      return new MilaBackbone({ embedDim, depths: [...depths], numHeads: [...numHeads], mlpRatio, qkvBias, dropRate, dropPathRate, outIndices: [...outIndices] });
+    }
+    case 'Custom':
+      throw new Error(`models/mask-rcnn: the config's backbone is the custom '${cfg.name}': pass it as new MaskRCNN(cfg, { backbone })`);
+    default:
+      throw new Error(`models/mask-rcnn: unknown backbone type ${JSON.stringify((cfg as { type: unknown }).type)} (expected 'MILA' or 'Custom')`);
+  }
 }
 
 function assignerOptions(a: AssignerConfig) {
@@ -66,6 +73,12 @@ function proposalSettings(p: RPNProposalConfig): ProposalSettings {
 function checkShapes(cfg: MaskRCNNConfig, backboneShapes: readonly ShapeSpec[], fpnShapes: readonly ShapeSpec[]): void {
   const where = 'models/mask-rcnn';
   const got = backboneShapes.map((s) => s.channels);
+  if (cfg.backbone.type === 'Custom') {
+    const declared = cfg.backbone;
+    if (declared.outChannels.join() !== got.join() || declared.strides.join() !== backboneShapes.map((s) => s.stride).join()) {
+      throw new Error(`${where}: the config declares backbone '${declared.name}' with channels [${declared.outChannels.join(', ')}] and strides [${declared.strides.join(', ')}], but the backbone passed gives channels [${got.join(', ')}] and strides [${backboneShapes.map((s) => s.stride).join(', ')}]`);
+    }
+  }
   if (got.join() !== cfg.neck.inChannels.join()) {
     throw new Error(`${where}: the neck expects channels [${cfg.neck.inChannels.join(', ')}] but the backbone gives [${got.join(', ')}]`);
   }
@@ -94,9 +107,15 @@ export class MaskRCNN extends Module implements TrainableModel<DetBatch> {
   constructor(readonly cfg: MaskRCNNConfig, opts: MaskRCNNOptions = {}) {
     super();
     if (cfg.type !== 'MaskRCNN') throw new Error(`models/mask-rcnn: config type is ${JSON.stringify(cfg.type)}, expected 'MaskRCNN'`);
-    this.backbone = this.registerModule('backbone', opts.backbone ?? buildDetBackbone(cfg.backbone));
+    const backbone = opts.backbone ?? buildDetBackbone(cfg.backbone);
+    try {
+      checkShapes(cfg, backbone.outShapes, fpnOutShapes(backbone.outShapes, cfg.neck.outChannels, cfg.neck.numOuts));
+    } catch (err) {
+      if (!opts.backbone) backbone.dispose();
+      throw err;
+    }
+    this.backbone = this.registerModule('backbone', backbone);
     this.neck = this.registerModule('neck', new FPN({ inChannels: cfg.neck.inChannels, outChannels: cfg.neck.outChannels, numOuts: cfg.neck.numOuts }));
-    checkShapes(cfg, this.backbone.outShapes, this.neck.outShapes(this.backbone.outShapes));
     const rpn = cfg.rpnHead;
     const seeds = new Rng(opts.seed ?? 0);
     this.rpnHead = this.registerModule(

@@ -44,9 +44,7 @@ export class FPN extends Module {
 
   /** Output shapes from the input shapes: the same strides, then doubled for each extra level. */
   outShapes(inShapes: readonly ShapeSpec[]): ShapeSpec[] {
-    const out = inShapes.map((s) => ({ channels: this.outChannels, stride: s.stride }));
-    for (let i = inShapes.length; i < this.numOuts; i++) out.push({ channels: this.outChannels, stride: out[out.length - 1]!.stride * 2 });
-    return out;
+    return fpnOutShapes(inShapes, this.outChannels, this.numOuts);
   }
 
   forward(inputs: readonly tf.Tensor4D[]): tf.Tensor4D[] {
@@ -64,6 +62,13 @@ export class FPN extends Module {
       return outs;
     });
   }
+}
+
+/** The FPN's output shapes for these inputs, without building it. */
+export function fpnOutShapes(inShapes: readonly ShapeSpec[], outChannels: number, numOuts: number): ShapeSpec[] {
+  const out = inShapes.map((s) => ({ channels: outChannels, stride: s.stride }));
+  for (let i = inShapes.length; i < numOuts; i++) out.push({ channels: outChannels, stride: out[out.length - 1]!.stride * 2 });
+  return out;
 }
 
 /**

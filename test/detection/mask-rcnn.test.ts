@@ -7,7 +7,7 @@ import { Conv2d } from '../../core/layers/index.js';
 import { manualSeed } from '../../core/rng.js';
 import type { Backbone, ShapeSpec } from '../../backbones/contract.js';
 import { MaskRCNN } from '../../models/mask-rcnn.js';
-import { maskRcnnModel } from '../../models/mask-rcnn-config.js';
+import { customDetBackbone, maskRcnnModel } from '../../models/mask-rcnn-config.js';
 import { AdamW } from '../../train/adamw.js';
 import { paramSettings } from '../../train/param-groups.js';
 import { trainStep } from '../../train/train-step.js';
@@ -43,7 +43,7 @@ const OPT: OptimizerConfig = { type: 'AdamW', lr: 1e-3, betas: [0.9, 0.999], eps
 
 function smallConfig(inChannels: number[], numClasses: number) {
   return maskRcnnModel(
-    { type: 'MILA', embedDim: 8, depths: [1, 1, 1, 1], numHeads: [1, 1, 1, 1], mlpRatio: 4, qkvBias: true, dropRate: 0, dropPathRate: 0, outIndices: [0, 1, 2, 3] },
+    customDetBackbone('TinyConvBackbone', inChannels.map((channels, i) => ({ channels, stride: 4 * 2 ** i }))),
     { inChannels, numClasses, fpnChannels: 16, fcOutChannels: 32, maskConvs: 1, maskConvChannels: 16, trainNmsPre: 200, trainProposals: 64, testNmsPre: 200, testProposals: 64, rcnnSamples: 32, maxPerImg: 20 },
   );
 }
@@ -117,7 +117,11 @@ describe('Mask R-CNN heads on a custom (non-MILA) backbone', () => {
 
   it('rejects a neck that does not match the backbone channels', () => {
     const bad = smallConfig([8, 16, 24, 48], 3);
-    expect(() => new MaskRCNN(bad, { backbone: new TinyConvBackbone([8, 16, 24, 32]) })).toThrow(/neck expects channels \[8, 16, 24, 48\] but the backbone gives \[8, 16, 24, 32\]/);
+    expect(() => new MaskRCNN(bad, { backbone: new TinyConvBackbone([8, 16, 24, 32]) })).toThrow(/declares backbone 'TinyConvBackbone' with channels \[8, 16, 24, 48\].*gives channels \[8, 16, 24, 32\]/);
+    const neck = smallConfig([8, 16, 24, 32], 3);
+    neck.neck.inChannels = [8, 16, 24, 48];
+    expect(() => new MaskRCNN(neck, { backbone: new TinyConvBackbone([8, 16, 24, 32]) })).toThrow(/neck expects channels \[8, 16, 24, 48\] but the backbone gives \[8, 16, 24, 32\]/);
+    expect(() => new MaskRCNN(neck)).toThrow(/custom 'TinyConvBackbone': pass it as new MaskRCNN\(cfg, \{ backbone \}\)/);
   });
 });
 
