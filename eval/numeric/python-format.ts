@@ -7,13 +7,16 @@ export function pyFixed(x: number, digits: number): string {
   if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
   const sign = x < 0 || Object.is(x, -0) ? '-' : '';
   const ax = Math.abs(x);
-  const scale2 = 2 * 10 ** digits;
-  const y = ax * scale2;
-  if (Number.isInteger(y) && y % 2 === 1 && y / scale2 === ax) {
-    const lo = (y - 1) / 2;
-    const n = lo % 2 === 0 ? lo : lo + 1;
-    const s = String(n).padStart(digits + 1, '0');
-    return sign + (digits ? `${s.slice(0, -digits)}.${s.slice(-digits)}` : s);
+  // A tie is exact only for a dyadic value with a short expansion; 40 more digits of the exact
+  // expansion (toFixed is exact) show whether anything follows the 5.
+  const EXTRA = 40;
+  const exact = ax.toFixed(digits + EXTRA);
+  const tail = exact.slice(exact.length - EXTRA);
+  if (tail === '5' + '0'.repeat(EXTRA - 1)) {
+    const truncated = exact.slice(0, exact.length - EXTRA).replace(/\.$/, '');
+    const last = truncated.charCodeAt(truncated.length - 1) - 48;
+    // toFixed rounds the tie up; Python rounds it to the even neighbour.
+    if (last % 2 === 0) return sign + truncated;
   }
   return sign + ax.toFixed(digits);
 }
