@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { roiAlignWeights, type RoiAlignOptions, type RoiWeights } from './roi-align-weights.js';
+import { hostKernelAvailable, hostRoi, hostRoiAlign } from './roi-align-host-kernel.js';
 
 /**
  * mmcv's RoIAlign (avg pooling, `aligned=True`, adaptive sampling by default) on an NHWC feature map, with a
  * gradient w.r.t. the features (RoIs get none, as in mmcv).
  *
- * Formulation (see roi-align-weights.ts): per RoI, gather the feature window its samples touch, then
+ * On cpu and wasm it runs as a JS kernel over sparse separable weights (roi-align-host-kernel.ts); on other
+ * backends, the formulation below (see roi-align-weights.ts): per RoI, gather the feature window its samples touch, then
  * out = Ay * window * Ax^T as two batched matmuls. The backward pass is the transpose: two matmuls and a
  * scatter-add of the window gradients into the map. RoIs are sorted by window area and processed in chunks
  * padded to the chunk's largest window, which bounds both padding waste and peak memory. Only tfjs-core ops
@@ -45,12 +47,7 @@ interface Plan {
 function makePlan(weights: RoiWeights[], n: number, h: number, w: number, c: number, outSize: [number, number], chunkFloats: number): Plan {
   const [oh, ow] = outSize;
   const r = weights.length;
-  for (let i = 0; i < r; i++) {
-    const b = weights[i]!.batchIndex;
-    if (!(Number.isInteger(b) && b >= 0 && b < n)) {
-      throw new Error(`heads/det/roi/roi-align: RoI ${i} has batch index ${b}, outside 0..${n - 1}`);
-    }
-  }
+  checkBatchIndices(weights, n);
   const order = Int32Array.from({ length: r }, (_, i) => i);
   const area = (i: number) => weights[i]!.y.size * weights[i]!.x.size;
   order.sort((a, b) => area(b) - area(a));
@@ -94,6 +91,13 @@ function makePlan(weights: RoiWeights[], n: number, h: number, w: number, c: num
     begin = end;
   }
   return { chunks, order, inverse };
+}
+
+export function checkBatchIndices(weights: readonly RoiWeights[], n: number): void {
+  weights.forEach((w, i) => {
+    const b = w.batchIndex;
+    if (!(Number.isInteger(b) && b >= 0 && b < n)) throw new Error(`heads/det/roi/roi-align: RoI ${i} has batch index ${b}, outside 0..${n - 1}`);
+  });
 }
 
 function forwardChunk(flat: tf.Tensor2D, ch: Chunk, oh: number, ow: number, c: number): tf.Tensor {
@@ -178,7 +182,15 @@ export class RoiAlignPlan {
  * RoIAlign of `rois` (host rows [batch_idx, x1, y1, x2, y2] in image coordinates) on `feature` [N, H, W, C].
  * Returns [R, outH, outW, C]; differentiable w.r.t. `feature`.
  */
-export function roiAlign(feature: tf.Tensor4D, rois: ArrayLike<number>, opts: RoiAlignOpOptions): tf.Tensor4D {
+export function roiAlign(feature: tf.Tensor4D, rois: ArrayLike<number>, opts: RoiAlignOpOptions & { forceComposed?: boolean }): tf.Tensor4D {
+  if (hostKernelAvailable() && !opts.forceComposed) {
+    const [n, h, w, c] = feature.shape;
+    const [oh, ow] = opts.outSize;
+    const weights = roiAlignWeights(rois, h, w, opts);
+    if (weights.length === 0) return tf.zeros([0, oh, ow, c]);
+    checkBatchIndices(weights, n);
+    return hostRoiAlign([feature], { outH: oh, outW: ow, numRois: weights.length, levels: [weights.map((rw, i) => hostRoi(rw, i, oh, ow))] });
+  }
   const plan = new RoiAlignPlan(feature.shape, rois, opts);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     (args[1] as tf.GradSaveFunc)([]);

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mapRoiLevels } from './level-mapping.js';
-import { RoiAlignPlan } from './roi-align.js';
+import { checkBatchIndices, RoiAlignPlan } from './roi-align.js';
+import { hostKernelAvailable, hostRoi, hostRoiAlign } from './roi-align-host-kernel.js';
+import { roiAlignWeights } from './roi-align-weights.js';
 
 export interface SingleRoIExtractorOptions {
   /** RoIAlign output size: 7 for the box head, 14 for the mask head. */
@@ -15,8 +17,9 @@ export interface SingleRoIExtractorOptions {
 
 /**
  * mmdet's SingleRoIExtractor with RoIAlign(aligned=True): each RoI is pooled from the one FPN level its scale
- * maps to. All levels form one custom-gradient op, so the gradient reaches every level without a
- * differentiated gather (whose gradient needs UnsortedSegmentSum, which not every backend has).
+ * maps to. All levels form one custom-gradient op (the JS kernel on cpu/wasm writes every RoI straight into its
+ * output row; elsewhere per-level gather + matmul plans), so the gradient reaches every level without a
+ * differentiated gather.
  */
 export class SingleRoIExtractor {
   readonly outSize: number;
@@ -39,7 +42,7 @@ export class SingleRoIExtractor {
    * Pool `rois` (host rows [batch_idx, x1, y1, x2, y2], image coordinates) from `feats` (finest level first;
    * extra coarser levels such as P6 are ignored). Returns [R, outSize, outSize, C].
    */
-  forward(feats: readonly tf.Tensor4D[], rois: ArrayLike<number>): tf.Tensor4D {
+  forward(feats: readonly tf.Tensor4D[], rois: ArrayLike<number>, forceComposed = false): tf.Tensor4D {
     const L = this.numLevels;
     if (feats.length < L) throw new Error(`heads/det/roi/single-roi-extractor: ${L} feature levels expected, got ${feats.length}`);
     const levels = feats.slice(0, L);
@@ -51,12 +54,24 @@ export class SingleRoIExtractor {
     // Per level: its RoIs (original indices) and a RoIAlign plan over them.
     const members: number[][] = Array.from({ length: L }, () => []);
     for (let i = 0; i < r; i++) members[target[i]!]!.push(i);
-    const plans = members.map((idx, l) => {
+    const subsetOf = (idx: number[]) => {
       const sub = new Float32Array(idx.length * 5);
       idx.forEach((i, k) => {
         for (let j = 0; j < 5; j++) sub[k * 5 + j] = rois[i * 5 + j]!;
       });
-      return new RoiAlignPlan(levels[l]!.shape, sub, {
+      return sub;
+    };
+    if (hostKernelAvailable() && !forceComposed) {
+      const jobLevels = members.map((idx, l) => {
+        const [n, h, w] = levels[l]!.shape;
+        const weights = roiAlignWeights(subsetOf(idx), h, w, { outSize: [s, s], spatialScale: 1 / this.featmapStrides[l]!, samplingRatio: this.samplingRatio, aligned: true });
+        checkBatchIndices(weights, n);
+        return weights.map((rw, k) => hostRoi(rw, idx[k]!, s, s));
+      });
+      return hostRoiAlign(levels, { outH: s, outW: s, numRois: r, levels: jobLevels });
+    }
+    const plans = members.map((idx, l) => {
+      return new RoiAlignPlan(levels[l]!.shape, subsetOf(idx), {
         outSize: [s, s],
         spatialScale: 1 / this.featmapStrides[l]!,
         samplingRatio: this.samplingRatio,

@@ -62,8 +62,10 @@ function randomArray(len: number, seed: number): Float32Array {
   return a;
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`roiAlign (${backend})`, () => {
+// Each backend with the JS kernel (the default on cpu/wasm) and with the gather + matmul formulation other
+// backends use (forced here).
+for (const [backend, forceComposed] of [['cpu', false], ['wasm', false], ['cpu', true], ['wasm', true]] as const) {
+  describe(`roiAlign (${backend}, ${forceComposed ? 'gather+matmul' : 'host kernel'})`, () => {
     beforeAll(async () => {
       await initBackend(backend, { quiet: true });
       await registerAllGradients();
@@ -83,7 +85,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const feat = tf.tensor4d(data, [2, 4, 4, 2]);
       const before = tf.memory().numTensors;
       const at = (rois: number[], out: [number, number], scale = 1) => {
-        const t = roiAlign(feat, rois, { outSize: out, spatialScale: scale });
+        const t = roiAlign(feat, rois, { outSize: out, spatialScale: scale, forceComposed });
         const v = Array.from(t.dataSync());
         t.dispose();
         return v;
@@ -119,7 +121,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         rois.push(k % 2, x1, y1, x1 + (rnd[k * 4 + 2]! + 0.5) * 60, y1 + (rnd[k * 4 + 3]! + 0.5) * 50);
       }
       const feat = tf.tensor4d(f, shape as [number, number, number, number]);
-      const out = roiAlign(feat, rois, { outSize: [7, 7], spatialScale: 0.25, chunkFloats: 2000 });
+      const out = roiAlign(feat, rois, { outSize: [7, 7], spatialScale: 0.25, chunkFloats: 2000, forceComposed });
       const want = naiveRoiAlign(f, shape, rois, 7, 7, 0.25);
       expectClose(Array.from(out.dataSync()), Array.from(want), 1e-5);
       tf.dispose([feat, out]);
@@ -132,7 +134,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const outShape = [4, 3, 3, 2];
       const g = randomArray(4 * 3 * 3 * 2, 5);
       const before = tf.memory().numTensors;
-      const lossOf = (x: tf.Tensor) => tf.sum(tf.mul(roiAlign(x as tf.Tensor4D, rois, { outSize: [3, 3], spatialScale: 0.5, chunkFloats: 200 }), tf.tensor4d(g, outShape as [number, number, number, number])));
+      const lossOf = (x: tf.Tensor) => tf.sum(tf.mul(roiAlign(x as tf.Tensor4D, rois, { outSize: [3, 3], spatialScale: 0.5, chunkFloats: 200, forceComposed }), tf.tensor4d(g, outShape as [number, number, number, number])));
       const grad = tf.tidy(() => tf.grad(lossOf)(tf.tensor4d(f, shape)));
       const analytic = grad.dataSync();
       grad.dispose();
