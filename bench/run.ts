@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     const args = [self, '--child', e.name, '--backend', opts.backend, '--runs', String(opts.runs), ...(opts.profile ? ['--profile'] : []), ...(opts.cpuTime ? ['--cpu-time'] : [])];
     const [ours] = await runAndCollect(process.execPath, args);
     if (!withTorch || !e.torch) continue;
-    const [theirs] = await runAndCollect(PYTHON, [TORCH_SCRIPT, ...e.torch, '--name', e.name, '--threads', '2', '--runs', String(opts.runs)]);
+    const [theirs] = await runAndCollect(PYTHON, [TORCH_SCRIPT, ...e.torch, '--name', e.name, '--threads', '2', '--runs', String(opts.runs), ...(opts.cpuTime ? ['--cpu-time'] : [])]);
     if (typeof ours?.ms === 'number' && typeof theirs?.ms === 'number') {
       console.log(JSON.stringify({ name: e.name, ratio_vs_torch: round(ours.ms / theirs.ms, 2), ours_ms: ours.ms, torch_ms: theirs.ms }));
     }

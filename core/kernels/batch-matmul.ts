@@ -118,6 +118,11 @@ const ACTIVATION_KERNELS: Record<string, string> = { relu: 'Relu', relu6: 'Relu6
 export const fusedMatMulKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { a, b, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
   const { transposeA, transposeB, activation, leakyreluAlpha } = attrs as unknown as tf._FusedMatMulAttrs;
+  const batch = Math.max(tf.util.sizeFromShape(a!.shape.slice(0, -2)), tf.util.sizeFromShape(b!.shape.slice(0, -2)));
+  if (batch === 1 && !transposeA && !transposeB && (!bias || bias.shape.length === 1)) {
+    // The one case the backend's fused kernel does well (bias and activation inside XNNPACK's GEMM).
+    return original('_FusedMatMul')({ inputs, backend, attrs });
+  }
   const host = new KernelHost(backend);
   try {
     let y = matMul(host, a!, b!, transposeA, transposeB);
