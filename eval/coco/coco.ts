@@ -170,6 +170,7 @@ export class COCO {
     const img = this.imgs.get(ann.image_id);
     if (!img) throw new Error(`${this.source}: annotation ${ann.id} refers to image_id ${ann.image_id}, which is not in "images"`);
     const { height: h, width: w } = img;
+    if (!Number.isInteger(h) || !Number.isInteger(w)) throw new Error(`${this.source}: image ${img.id} needs integer "height" and "width" for masks`);
     let rle: Rle;
     if (ann.segmentation === undefined) {
       const bb = ann.bbox;

@@ -5,6 +5,12 @@ import type { CocoAnnotation, CocoDataset } from './types.js';
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
+const isBox = (bb: unknown): bb is ArrayLike<number> =>
+  (Array.isArray(bb) || ArrayBuffer.isView(bb)) && (bb as ArrayLike<number>).length === 4 && Array.from(bb as ArrayLike<number>).every((v) => typeof v === 'number');
+
+/** Our own Rle object ({h, w, counts: Uint32Array}), accepted besides the JSON form. */
+export const isRle = (x: unknown): x is Rle => isObject(x) && x.counts instanceof Uint32Array && typeof x.h === 'number' && typeof x.w === 'number';
+
 /**
  * A results dataset: the ground truth's images and categories, and one annotation per result with
  * `id` = index + 1 and `iscrowd` = 0. `remember` receives each mask result's parsed RLE so it is not
@@ -38,11 +44,12 @@ export function prepareResults(gt: COCO, anns: unknown, source: string, owned: b
     for (let i = 0; i < anns.length; i++) {
       const a = anns[i] as Record<string, unknown>;
       const bb = a.bbox;
-      if (!Array.isArray(bb) || bb.length !== 4 || !bb.every((v) => typeof v === 'number')) {
+      // Any array-like of 4 numbers (a model may hand over a Float32Array).
+      if (!isBox(bb)) {
         throw new Error(`${source}: detection ${i} has no "bbox" [x, y, w, h] (the first detection has one, so all must)`);
       }
       const ann = (owned ? a : { ...a }) as unknown as CocoAnnotation;
-      ann.area = bb[2] * bb[3];
+      ann.area = bb[2]! * bb[3]!;
       ann.id = i + 1;
       ann.iscrowd = 0;
       annotations[i] = ann;
@@ -51,10 +58,10 @@ export function prepareResults(gt: COCO, anns: unknown, source: string, owned: b
     for (let i = 0; i < anns.length; i++) {
       const a = anns[i] as Record<string, unknown>;
       const segm = a.segmentation;
-      if (!isObject(segm) || !('counts' in segm)) throw new Error(`${source}: detection ${i} has no RLE "segmentation" {size, counts} (mask results must be RLEs)`);
+      if (!isObject(segm) || !('counts' in segm) || (!('size' in segm) && !isRle(segm))) throw new Error(`${source}: detection ${i} has no RLE "segmentation" {size, counts} (mask results must be RLEs)`);
       let rle: Rle;
       try {
-        rle = rleFromJson(segm as never);
+        rle = isRle(segm) ? segm : rleFromJson(segm as never);
       } catch (err) {
         throw new Error(`${source}: detection ${i}: ${(err as Error).message}`);
       }

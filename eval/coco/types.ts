@@ -1,4 +1,5 @@
 /** The COCO instances JSON format and the detection results format that `COCO.loadRes` accepts. */
+import type { Rle } from '../mask/rle.js';
 import type { RleJson } from '../mask/rle-string.js';
 
 export interface CocoImage {
@@ -16,8 +17,8 @@ export interface CocoCategory {
   [key: string]: unknown;
 }
 
-/** Polygons (flat [x0, y0, x1, y1, ...] lists) or an RLE object. */
-export type Segmentation = number[][] | RleJson;
+/** Polygons (flat [x0, y0, x1, y1, ...] lists), an RLE object as JSON, or an Rle. */
+export type Segmentation = number[][] | RleJson | Rle;
 
 export interface CocoAnnotation {
   id: number;
@@ -50,7 +51,9 @@ export interface CocoResult {
   image_id: number;
   category_id: number;
   score: number;
-  bbox?: number[];
-  segmentation?: RleJson;
+  /** [x, y, w, h]; any array-like of 4 numbers. */
+  bbox?: ArrayLike<number>;
+  /** RLE of the mask: JSON form (compressed string counts, as pycocotools' encode) or an Rle. */
+  segmentation?: RleJson | Rle;
   [key: string]: unknown;
 }

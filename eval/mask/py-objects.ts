@@ -49,11 +49,13 @@ export function frPyObjects(obj: unknown, h: number, w: number): Rle | Rle[] {
  * The RLE of a COCO `segmentation` in an h x w image, as COCO.annToRLE: polygons are rasterised
  * and merged (union) into one mask; RLE objects are decoded (uncompressed or compressed).
  */
-export function segmentationToRle(segm: readonly (readonly number[])[] | RleJson, h: number, w: number): Rle {
+export function segmentationToRle(segm: readonly (readonly number[])[] | RleJson | Rle, h: number, w: number): Rle {
   if (Array.isArray(segm)) {
     if (segm.length === 0) return { h, w, counts: Uint32Array.of(h * w) };
     return merge(frPyObjects(segm as readonly (readonly number[])[], h, w));
   }
   if (isRleJson(segm)) return rleFromJson(segm);
+  const r = segm as unknown as Rle;
+  if (typeof r === 'object' && r !== null && r.counts instanceof Uint32Array) return r; // already an Rle
   throw new Error('segmentation must be a list of polygons or an RLE object {size, counts}');
 }

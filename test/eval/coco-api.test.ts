@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COCO, COCOeval, evaluateCoco, linspace, type CocoDataset, type CocoResult } from '../../eval/index.js';
+import { COCO, COCOeval, evaluateCoco, frBbox, linspace, type CocoDataset, type CocoResult } from '../../eval/index.js';
 import { pyFixed } from '../../eval/numeric/python-format.js';
 import { COCO_DUMMY } from './golden-paths.js';
 
@@ -59,6 +59,16 @@ describe('COCOeval by hand', () => {
     const segRes = coco.loadRes([{ image_id: 7, category_id: 1, score: 1, segmentation: { size: [48, 64], counts: [0, 2, 46, 2, 46, 2, 3000] } }]);
     expect(segRes.loadAnns(1)[0]!.area).toBe(6);
     expect(segRes.loadAnns(1)[0]!.bbox).toEqual([0, 0, 3, 2]);
+  });
+});
+
+describe('results as a model hands them over', () => {
+  it('Float32Array boxes and Rle masks evaluate like JSON arrays and strings', () => {
+    const { gt, dt } = swappedCase();
+    const typed = dt.map((d) => ({ ...d, bbox: Float32Array.from(d.bbox as number[]) }));
+    expect(evaluateCoco(gt, typed, 'bbox', { useCats: false }).stats).toEqual(evaluateCoco(gt, dt, 'bbox', { useCats: false }).stats);
+    const masks = dt.map(({ bbox, ...d }) => ({ ...d, segmentation: frBbox(bbox as number[], 48, 64) }));
+    expect(evaluateCoco(gt, masks, 'segm', { useCats: false }).stats).toEqual([1, 1, 1, 1, -1, -1, 0.5, 1, 1, 1, -1, -1]);
   });
 });
 
