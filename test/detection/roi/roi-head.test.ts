@@ -58,7 +58,9 @@ describe('StandardRoIHead', () => {
     head.dispose();
   });
 
-  it('a training step on random features: losses as expected at init, gradients everywhere, no leaked tensors', () => {
+  for (const backend of ['cpu', 'wasm'])
+  it(`a training step on random features (${backend}): losses as expected at init, gradients everywhere, no leaked tensors`, async () => {
+    await initBackend(backend, { quiet: true });
     const head = smallHead();
     const f = fixture();
     const targets = { gtBoxes: [f.gtBoxes], gtLabels: [f.gtLabels], gtMasks: [f.gtMasks] };
@@ -93,6 +95,7 @@ describe('StandardRoIHead', () => {
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(f.feats);
     head.dispose();
+    await initBackend('cpu', { quiet: true });
   });
 
   it('gradients reach the feature maps through both RoI branches', () => {
