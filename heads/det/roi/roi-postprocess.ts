@@ -29,6 +29,8 @@ export function bboxPostprocess(
   cfg: MaskRCNNTestConfig['rcnn'],
 ): ImageDetections[] {
   const k1 = numClasses + 1;
+  // torch compares the float32 scores with the threshold in float32.
+  const scoreThr = Math.fround(cfg.scoreThr);
   let row = 0;
   return proposals.map((props, img) => {
     const meta = metas[img]!;
@@ -47,7 +49,7 @@ export function bboxPostprocess(
       for (let j = 0; j < k1; j++) sum += probs[j] = Math.exp(logits[j]! - mx);
       for (let j = 0; j < numClasses; j++) {
         const score = Math.fround(probs[j]! / sum);
-        if (!(score > cfg.scoreThr)) continue;
+        if (!(score > scoreThr)) continue;
         const o = (i * numClasses + j) * 4;
         for (let c = 0; c < 4; c++) candBoxes.push(Math.fround(decoded[o + c]! / sf[c]!));
         candScores.push(score);
