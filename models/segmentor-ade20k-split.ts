@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { UserError } from '../cli/errors.js';
+import { Ade20kDataset } from '../datasets/ade20k/ade20k-dataset.js';
 
 /** One image of an ADE20K-format split and its annotation PNG. */
 export interface SegSplitItem {
@@ -9,29 +9,16 @@ export interface SegSplitItem {
   annotation: string;
 }
 
-const IMAGE_EXT = /\.(jpe?g|png)$/i;
-
 /**
- * The images of `<root>/images/<split>` paired by file stem with `<root>/annotations/<split>/<stem>.png`
- * (the ADEChallengeData2016 layout mmseg's ADE20KDataset reads), sorted by name as mmseg lists them.
+ * The images of `<root>/images/<split>` with their `<root>/annotations/<split>/<stem>.png`, listed by the
+ * datasets module's ADE20KDataset (mmseg's order); every annotation must exist.
  */
 export function listAde20kSplit(root: string, split: string): SegSplitItem[] {
-  const imgDir = path.join(root, 'images', split);
-  const annDir = path.join(root, 'annotations', split);
-  for (const [dir, what] of [[imgDir, 'image'], [annDir, 'annotation']] as const) {
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-      throw new UserError(`${dir}: no ${what} folder (expected the ADEChallengeData2016 layout: images/${split}, annotations/${split})`);
-    }
-  }
-  const items = readdirSync(imgDir)
-    .filter((f) => IMAGE_EXT.test(f))
-    .sort()
-    .map((f) => {
-      const stem = f.replace(IMAGE_EXT, '');
-      const annotation = path.join(annDir, `${stem}.png`);
-      if (!existsSync(annotation)) throw new UserError(`${annotation}: annotation missing for image ${path.join(imgDir, f)}`);
-      return { name: stem, image: path.join(imgDir, f), annotation };
-    });
-  if (items.length === 0) throw new UserError(`${imgDir}: no .jpg/.png images`);
-  return items;
+  if (split !== 'training' && split !== 'validation') throw new UserError(`ADE20K split must be training or validation, got '${split}'`);
+  const dataset = new Ade20kDataset({ root, split });
+  return dataset.names.map((name, i) => {
+    const annotation = dataset.labelPath(i);
+    if (!existsSync(annotation)) throw new UserError(`${annotation}: annotation missing for image ${dataset.imagePath(i)}`);
+    return { name, image: dataset.imagePath(i), annotation };
+  });
 }
