@@ -23,7 +23,10 @@ export interface LoaderOptions {
   dropLast?: boolean;
   /** Batches decoded and transformed ahead of the one being consumed (default 2). */
   prefetch?: number;
-  /** Worker threads for decoding + transforms; 0 runs them on the main thread (sharp still decodes off it). */
+  /**
+   * Worker threads for decoding + transforms; 0 runs them on the main thread (sharp still decodes off
+   * it). Running from TypeScript sources (no compiled worker script) falls back to 0; see `workers`.
+   */
   workers?: number;
   /**
    * A sample that cannot be loaded (missing or corrupt image, label of the wrong size...):
@@ -54,8 +57,13 @@ export class DataLoader<B> {
 
   constructor(private readonly opts: LoaderOptions, private readonly collate: (samples: Sample[]) => B) {
     this.order = new BatchOrder(opts.dataset.length, opts.batchSize, opts.shuffle ?? true, opts.seed ?? 0, opts.dropLast ?? false);
-    this.pool = opts.workers ? new WorkerPool(opts.workers, opts.pipeline) : null;
+    this.pool = opts.workers && WorkerPool.available() ? new WorkerPool(opts.workers, opts.pipeline) : null;
     this.runner = this.pool ?? recipeRunner(opts.pipeline);
+  }
+
+  /** Worker threads actually in use. */
+  get workers(): number {
+    return this.pool ? (this.opts.workers ?? 0) : 0;
   }
 
   get itersPerEpoch(): number {

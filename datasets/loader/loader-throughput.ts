@@ -13,6 +13,7 @@ export async function measureCocoLoader(root: string, split: string, batches: nu
   const ds = new CocoInstances({ annFile: join(root, 'annotations', `instances_${split}.json`), imgPrefix: join(root, split), testMode: test, withMask: !test });
   const loader = detLoader({ dataset: ds, pipeline: { kind: 'det', transforms: test ? DET_TEST : DET_TRAIN_MLLA_3X }, batchSize: 2, workers, prefetch: Math.max(2, workers), seed: 0 });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let images = 0;
   let shape = '';
   for await (const { batch } of loader.batches(0, batches)) {
@@ -20,8 +21,10 @@ export async function measureCocoLoader(root: string, split: string, batches: nu
     shape = batch.shape.join('x');
   }
   const s = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMsPerImage = (cpu.user + cpu.system) / 1000 / images;
   await loader.close();
-  return `${pipeline} ${split}: ${images} images in ${s.toFixed(2)} s = ${(images / s).toFixed(1)} images/s (workers ${workers}, last batch ${shape})`;
+  return `${pipeline} ${split}: ${images} images in ${s.toFixed(2)} s = ${(images / s).toFixed(1)} images/s, ${cpuMsPerImage.toFixed(0)} ms CPU per image (workers ${workers}, last batch ${shape})`;
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {

@@ -10,6 +10,11 @@ import type { SampleRecipe } from './sample-recipe.js';
  * is the compiled transform-worker.js beside this file (dist/ when running the CLI).
  */
 export class WorkerPool implements RecipeRunner {
+  /** The compiled worker script exists (false when running from TypeScript sources, e.g. under vitest). */
+  static available(): boolean {
+    return existsSync(fileURLToPath(new URL('./transform-worker.js', import.meta.url)));
+  }
+
   private readonly workers: Worker[] = [];
   private readonly busy: number[] = [];
   private readonly pending = new Map<number, { resolve: (s: Sample | null) => void; reject: (e: Error) => void; worker: number }>();
