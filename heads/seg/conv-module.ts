@@ -3,6 +3,13 @@ import { Module, type Layer } from '../../core/module.js';
 import { BatchNorm2d, Conv2d, ReLU } from '../../core/layers/index.js';
 import { constant, kaimingNormalFanOut } from '../../core/init.js';
 
+/** Overwrite a variable with host values (assign copies, so the temporary tensor is released here). */
+export function assignFrom(v: tf.Variable, values: Float32Array): void {
+  const t = tf.tensor(values, v.shape);
+  v.assign(t);
+  t.dispose();
+}
+
 export interface ConvModuleOptions {
   padding?: number;
   /** BatchNorm after the conv (mmseg heads: SyncBN, the same as BN on one device); the conv then has no bias. */
@@ -26,8 +33,8 @@ export class ConvModule extends Module implements Layer {
     this.conv = this.registerModule('conv', new Conv2d(inChannels, outChannels, kernelSize, { padding: opts.padding ?? 0, bias: !norm }));
     const shape = this.conv.weight.shape;
     const fanOut = outChannels * kernelSize * kernelSize;
-    this.conv.weight.assign(tf.tensor(kaimingNormalFanOut(shape, fanOut), shape));
-    if (this.conv.bias) this.conv.bias.assign(tf.tensor(constant([outChannels], 0), [outChannels]));
+    assignFrom(this.conv.weight, kaimingNormalFanOut(shape, fanOut));
+    if (this.conv.bias) assignFrom(this.conv.bias, constant([outChannels], 0));
     this.bn = norm ? this.registerModule('bn', new BatchNorm2d(outChannels)) : null;
     this.activate = (opts.act ?? true) ? this.registerModule('activate', new ReLU()) : null;
   }

@@ -3,6 +3,7 @@ import { Module } from '../../core/module.js';
 import { Conv2d } from '../../core/layers/index.js';
 import { constant, normal } from '../../core/init.js';
 import { Dropout2d } from './dropout2d.js';
+import { assignFrom } from './conv-module.js';
 import { resizeBilinear } from './resize-bilinear.js';
 import { segAccuracyTensor, segCrossEntropy } from './cross-entropy.js';
 
@@ -34,8 +35,8 @@ export abstract class BaseDecodeHead extends Module {
     // Registered first, as mmseg's BaseDecodeHead.__init__ does, so state-dict order matches.
     this.convSeg = this.registerModule('conv_seg', new Conv2d(cfg.channels, cfg.numClasses, 1));
     const shape = this.convSeg.weight.shape;
-    this.convSeg.weight.assign(tf.tensor(normal(shape, 0.01), shape));
-    this.convSeg.bias!.assign(tf.tensor(constant([cfg.numClasses], 0), [cfg.numClasses]));
+    assignFrom(this.convSeg.weight, normal(shape, 0.01));
+    assignFrom(this.convSeg.bias!, constant([cfg.numClasses], 0));
     this.dropout = cfg.dropoutRatio > 0 ? this.registerModule('dropout', new Dropout2d(cfg.dropoutRatio)) : null;
   }
 

@@ -12,6 +12,8 @@ import { readLabelPng } from '../../eval/miou/label-png.js';
 import { EncoderDecoder } from '../../models/encoder-decoder.js';
 import { UPERNET_TINYCONV } from '../../configs/upernet.js';
 import * as segTestCmd from '../../cli/commands/seg-test.js';
+import { listAde20kSplit } from '../../models/segmentor-ade20k-split.js';
+import { evaluateSegmentor } from '../../models/segmentor-evaluate.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mila-seg-test-'));
 const root = path.join(tmp, 'ADEChallengeData2016');
@@ -130,6 +132,23 @@ describe('mila seg-test', () => {
     const last = JSON.parse(r.out[r.out.length - 1]!);
     expect(last.numImages).toBe(1);
     expect(last.mIoU).toBeCloseTo(expectedMetrics(1).mIoU, 12);
+  });
+
+  it('evaluation releases every tensor it makes (memory stays flat over a split)', async () => {
+    const model = new EncoderDecoder(UPERNET_TINYCONV.model);
+    const items = listAde20kSplit(root, 'validation');
+    const before = tf.memory().numTensors;
+    const r = await evaluateSegmentor(model, items, {
+      testCfg: { mode: 'slide', cropSize: [48, 48], stride: [32, 32] },
+      views: { imgScale: [256, 64], ratios: [0.75, 1.0], flip: true },
+      numClasses: 150,
+      reduceZeroLabel: true,
+      outDir: null,
+      showDir: null,
+    });
+    expect(r.metrics.numImages).toBe(2);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
   });
 
   it('a missing data folder is a one-line error', async () => {
