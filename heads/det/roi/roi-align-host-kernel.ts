@@ -68,6 +68,19 @@ export function hostRoi(rw: RoiWeights, outRow: number, outH: number, outW: numb
   return { outRow, batch: rw.batchIndex, y: sparseAxis(rw.y, outH), x: sparseAxis(rw.x, outW) };
 }
 
+/** y[yo .. yo + n) += a * x[xo .. xo + n), unrolled by 4 (about twice as fast as the plain loop in V8). */
+function axpy(y: Float32Array, yo: number, x: Float32Array, xo: number, a: number, n: number): void {
+  const n4 = n - (n % 4);
+  let k = 0;
+  for (; k < n4; k += 4) {
+    y[yo + k]! += a * x[xo + k]!;
+    y[yo + k + 1]! += a * x[xo + k + 1]!;
+    y[yo + k + 2]! += a * x[xo + k + 2]!;
+    y[yo + k + 3]! += a * x[xo + k + 3]!;
+  }
+  for (; k < n; k++) y[yo + k]! += a * x[xo + k]!;
+}
+
 const FORWARD = 'MilaRoiAlignHost';
 const BACKWARD = 'MilaRoiAlignHostGrad';
 export const HOST_BACKENDS = ['cpu', 'wasm'];
@@ -106,7 +119,7 @@ const forwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
           for (let k = 0; k < n; k++) {
             const wt = ax.w[ax.off[q]! + k]!;
             const src = rowBase + (ax.lo[q]! + k) * c;
-            for (let ch = 0; ch < c; ch++) s[dst + ch]! += wt * fs[src + ch]!;
+            axpy(s, dst, fs, src, wt, c);
           }
         }
       }
@@ -120,7 +133,7 @@ const forwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
           for (let q = 0; q < ow; q++) {
             const src = (i * ow + q) * c;
             const dst = outBase + (p * ow + q) * c;
-            for (let ch = 0; ch < c; ch++) ys[dst + ch]! += wt * s[src + ch]!;
+            axpy(ys, dst, s, src, wt, c);
           }
         }
       }
@@ -159,7 +172,7 @@ const backwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
           for (let q = 0; q < ow; q++) {
             const dst = (i * ow + q) * c;
             const src = outBase + (p * ow + q) * c;
-            for (let ch = 0; ch < c; ch++) s[dst + ch]! += wt * dys[src + ch]!;
+            axpy(s, dst, dys, src, wt, c);
           }
         }
       }
@@ -172,7 +185,7 @@ const backwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
           for (let k = 0; k < n; k++) {
             const wt = ax.w[ax.off[q]! + k]!;
             const dst = rowBase + (ax.lo[q]! + k) * c;
-            for (let ch = 0; ch < c; ch++) gs[dst + ch]! += wt * s[src + ch]!;
+            axpy(gs, dst, s, src, wt, c);
           }
         }
       }
