@@ -1,0 +1,2 @@
+export type { Backbone, ShapeSpec } from './contract.js';
+export * from './mila/index.js';
