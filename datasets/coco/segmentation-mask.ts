@@ -1,4 +1,4 @@
-import { decodeRowMajor, frPoly, makeRle, merge, rleFromString, type Rle } from '../../eval/mask/index.js';
+import { decodeRowMajor, frBbox, frPoly, makeRle, merge, rleFromString, type Rle } from '../../eval/mask/index.js';
 import type { CompactSegmentation } from './coco-instances-file.js';
 
 /**
@@ -7,8 +7,15 @@ import type { CompactSegmentation } from './coco-instances-file.js';
  */
 export function segmentationToRle(seg: CompactSegmentation, h: number, w: number): Rle {
   switch (seg.kind) {
-    case 'polygons':
+    case 'polygons': {
+      if (seg.polygons.length === 0) return makeRle(h, w, [h * w]);
+      // pycocotools' frPyObjects looks at the first list only: 4 numbers mean [x, y, w, h] boxes (its Cython
+      // signature then rejects Python lists; we take the evident meaning instead of failing).
+      const first = seg.polygons[0]!.length;
+      if (first === 4) return merge(seg.polygons.map((b) => frBbox(b, h, w)));
+      if (first < 4) throw new Error(`polygon with ${first} numbers (pycocotools needs at least 3 points)`);
       return merge(seg.polygons.map((p) => frPoly(p, h, w)));
+    }
     case 'rle':
       return makeRle(seg.h, seg.w, seg.counts);
     case 'rle-string':
