@@ -100,16 +100,22 @@ async function runChild(name: string, opts: Options): Promise<void> {
 /** Run a command, echo its JSON lines, return the parsed lines. */
 function runAndCollect(cmd: string, args: string[]): Promise<Record<string, unknown>[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...ALLOCATOR_ENV } });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...ALLOCATOR_ENV } });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      process.stderr.write(d);
+    });
     child.on('error', reject);
     child.on('close', (code) => {
       const lines = out.split('\n').filter((l) => l.trim().startsWith('{'));
       for (const l of lines) console.log(l);
       if (code !== 0 && lines.length === 0) {
         const name = args[args.indexOf('--child') + 1] ?? args.join(' ');
-        console.log(JSON.stringify({ name, error: `exited with code ${code}` }));
+        const last = err.trim().split('\n').pop() ?? '';
+        console.log(JSON.stringify({ name, error: `exited with code ${code}${last ? `: ${last.slice(0, 200)}` : ''}` }));
       }
       resolve(lines.map((l) => JSON.parse(l) as Record<string, unknown>));
     });
