@@ -12,6 +12,7 @@ import * as segTestCmd from './commands/seg-test.js';
 import * as trainCmd from './commands/train.js';
 import * as testCmd from './commands/test.js';
 import * as inferCmd from './commands/infer.js';
+import * as startCmd from './commands/start.js';
 
 const program = new Command();
 program
@@ -21,7 +22,7 @@ program
   .addHelpText('after', `\nBackends: --backend ${BACKEND_NAMES.join('|')} on model commands, or ${BACKEND_ENV}=<name>.`);
 
 // Each command lives in its own file under cli/commands and registers itself here.
-const commands: { register(p: Command): void }[] = [featuresCmd, classifyCmd, paramsCmd, demoCmd, cocoEvalCmd, segEvalCmd, makeDataCmd, segTestCmd, trainCmd, testCmd, inferCmd];
+const commands: { register(p: Command): void }[] = [featuresCmd, classifyCmd, paramsCmd, demoCmd, cocoEvalCmd, segEvalCmd, makeDataCmd, segTestCmd, trainCmd, testCmd, inferCmd, startCmd];
 for (const c of commands) c.register(program);
 
 await program.parseAsync(process.argv);

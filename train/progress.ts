@@ -8,9 +8,12 @@ export class Progress {
   private readonly multi: cliProgress.MultiBar | null;
   private readonly bar: cliProgress.SingleBar | null;
   private readonly stream: NodeJS.WriteStream;
+  private readonly write: (line: string) => void;
 
-  constructor(label: string, total: number, opts: { stream?: NodeJS.WriteStream; enabled?: boolean; unit?: string } = {}) {
+  /** `write` receives log lines when no bar is drawn (default: the stream). */
+  constructor(label: string, total: number, opts: { stream?: NodeJS.WriteStream; enabled?: boolean; unit?: string; write?: (line: string) => void } = {}) {
     this.stream = opts.stream ?? process.stderr;
+    this.write = opts.write ?? ((line) => this.stream.write(`${line}\n`));
     const enabled = (opts.enabled ?? true) && this.stream.isTTY === true;
     if (!enabled) {
       this.multi = null;
@@ -37,7 +40,7 @@ export class Progress {
 
   log(line: string): void {
     if (this.multi) this.multi.log(`${line}\n`);
-    else this.stream.write(`${line}\n`);
+    else this.write(line);
   }
 
   stop(): void {

@@ -16,6 +16,10 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Stop after this many iterations (simulated interruption, for tests). */
   stopAtIter?: number;
+  /** Wall-clock deadline (ms since the epoch) after which training stops early. */
+  deadline?: number;
+  /** Skip the periodic evaluation hook (the caller evaluates afterwards). */
+  noEval?: boolean;
 }
 
 export interface TrainOutcome {
@@ -59,9 +63,10 @@ export async function runTraining(cfg: ExperimentConfig, opts: TrainOptions): Pr
     workDir: opts.workDir,
     resumeFrom,
     stopAtIter: opts.stopAtIter,
+    deadline: opts.deadline,
     log,
     progressBar: opts.progress ?? true,
-    evaluate: async () => {
+    evaluate: opts.noEval ? undefined : async () => {
       const report = await task.evaluate({ split: 'val', progress: opts.progress ?? true });
       for (const line of report.lines) log(line);
       return report.metrics;

@@ -41,6 +41,8 @@ export interface RunnerOptions<B> {
   evaluate?: (ctx: EvalContext) => Promise<Record<string, number>>;
   /** Stop after this many iterations in total (as if interrupted), still saving a checkpoint there. */
   stopAtIter?: number;
+  /** Wall-clock deadline (ms since the epoch): training stops at the first iteration that ends after it. */
+  deadline?: number;
   /** Where log lines go (default stderr); the progress bar is drawn only on a terminal. */
   log?: (line: string) => void;
   progressBar?: boolean;
@@ -184,7 +186,7 @@ export class Runner<B> {
       this.resume(this.opts.resumeFrom);
       this.log(`resumed from ${this.opts.resumeFrom} at iteration ${this.iter} (epoch ${Math.floor(this.iter / bpe) + 1})`);
     }
-    const stopAt = Math.min(this.maxIters, this.opts.stopAtIter ?? Infinity);
+    let stopAt = Math.min(this.maxIters, this.opts.stopAtIter ?? Infinity);
     const result: RunResult = { iter: this.iter, epoch: 0, lastLog: {}, evals: [], checkpoints: [], seconds: 0 };
     const jsonLog = this.opts.workDir ? join(this.opts.workDir, 'log.jsonl') : null;
     if (jsonLog) mkdirSync(dirname(jsonLog), { recursive: true });
@@ -192,7 +194,9 @@ export class Runner<B> {
       if (jsonLog) appendFileSync(jsonLog, `${JSON.stringify(rec)}\n`);
     };
 
-    const progress = new Progress('train', this.maxIters, { enabled: this.opts.progressBar ?? true, unit: 'iters' });
+    const newBar = (): Progress => new Progress('train', this.maxIters, { enabled: this.opts.progressBar ?? true, unit: 'iters', write: this.log });
+    let progress = newBar();
+    const say = (line: string): void => progress.log(line);
     const t0 = performance.now();
     const startIter = this.iter;
     const sums: Record<string, number> = {};
@@ -219,6 +223,11 @@ export class Runner<B> {
           const step = trainStep(model, this.optimizer, next.value, lr, config.optimizer.gradClip?.maxNorm ?? null);
           this.iter += 1;
           const tEnd = performance.now();
+          if (this.opts.deadline !== undefined && Date.now() > this.opts.deadline && this.iter < stopAt) {
+            stopAt = this.iter;
+            progress.log(`time limit reached: stopping after iteration ${this.iter} of ${this.maxIters}`);
+          }
+
           timeSum += (tEnd - tData) / 1000;
           dataTimeSum += (tStep - tData) / 1000;
           for (const [k, v] of Object.entries(step.terms)) sums[k] = (sums[k] ?? 0) + v;
@@ -235,7 +244,7 @@ export class Runner<B> {
             const where = rc.type === 'epoch' ? `Epoch [${epoch + 1}][${inEpoch + 1}/${bpe}]` : `Iter [${this.iter}/${this.maxIters}]`;
             const terms = Object.entries(avg).filter(([k]) => k !== 'loss' && k !== 'grad_norm').map(([k, v]) => `${k}: ${v.toFixed(4)}`);
             if (avg.grad_norm !== undefined) terms.push(`grad_norm: ${avg.grad_norm.toFixed(4)}`);
-            this.log(
+            say(
               `${where}\tlr: ${lr.toExponential(3)}, eta: ${formatDuration(eta)}, time: ${(timeSum / count).toFixed(3)}, data_time: ${(dataTimeSum / count).toFixed(3)}, ${[...terms, `loss: ${avg.loss!.toFixed(4)}`].join(', ')}`,
             );
             writeJson({ mode: 'train', epoch: epoch + 1, iter: this.iter, lr, time: timeSum / count, data_time: dataTimeSum / count, ...avg });
@@ -260,12 +269,16 @@ export class Runner<B> {
             }
           }
           if (this.opts.evaluate && rc.evalInterval > 0 && unitDone !== null && (unitDone % rc.evalInterval === 0 || isLast)) {
+            // The evaluation draws its own bar: close ours meanwhile.
+            progress.stop();
             model.eval();
             const metrics = await this.opts.evaluate({ epoch: epoch + 1, iter: this.iter });
             model.train();
+            progress = newBar();
+            progress.update(this.iter);
             result.evals.push({ epoch: epoch + 1, iter: this.iter, metrics });
             const shown = Object.entries(metrics).map(([k, v]) => `${k}: ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ');
-            this.log(rc.type === 'epoch' ? `Epoch(val) [${epoch + 1}]\t${shown}` : `Iter(val) [${this.iter}]\t${shown}`);
+            say(rc.type === 'epoch' ? `Epoch(val) [${epoch + 1}]\t${shown}` : `Iter(val) [${this.iter}]\t${shown}`);
             writeJson({ mode: 'val', epoch: epoch + 1, iter: this.iter, ...metrics });
           }
           tData = performance.now();

@@ -40,7 +40,6 @@ export function register(program: Command): void {
         if (report) process.stderr.write(`${report}\n`);
         const result = await task.evaluate({ split: opts.split, limit, out: opts.out ?? null, metrics: opts.eval, progress: opts.progress });
         process.stdout.write(`${result.lines.join('\n')}\n`);
-        if (opts.out) process.stdout.write(`results written to ${opts.out}\n`);
       }),
     );
 }
