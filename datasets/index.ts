@@ -14,6 +14,7 @@ export { resizeNearestPlanesU8 } from './image/resize-nearest.js';
 export {
   DET_TRAIN_1X,
   DET_TRAIN_MLLA_3X,
+  DET_TRAIN_MLLA,
   DET_TEST,
   SEG_TRAIN_ADE20K,
   SEG_TEST_ADE20K,

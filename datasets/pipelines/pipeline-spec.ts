@@ -28,7 +28,10 @@ export const DET_TRAIN_1X: DetTransformSpec[] = [
   { type: 'Pad', sizeDivisor: 32 },
 ];
 
-/** MLLA downstream/detection/configs/mlla/mlla_*_mrcnn_3x.py train_pipeline (DETR-style multi-scale + crop). */
+/**
+ * MLLA downstream/detection/configs/mlla/mlla_*_mrcnn_{1x,3x}.py train_pipeline (DETR-style multi-scale + crop;
+ * the official 1x configs use it too, only the schedule differs).
+ */
 export const DET_TRAIN_MLLA_3X: DetTransformSpec[] = [
   { type: 'RandomFlip', flipRatio: 0.5 },
   {
@@ -45,6 +48,9 @@ export const DET_TRAIN_MLLA_3X: DetTransformSpec[] = [
   { type: 'Normalize' },
   { type: 'Pad', sizeDivisor: 32 },
 ];
+
+/** The MLLA detection training pipeline, whatever the schedule. */
+export const DET_TRAIN_MLLA: DetTransformSpec[] = DET_TRAIN_MLLA_3X;
 
 /** mmdet test pipeline: MultiScaleFlipAug((1333, 800), flip=False) with Resize keep_ratio, Normalize, Pad 32. */
 export const DET_TEST: DetTransformSpec[] = [
