@@ -55,6 +55,13 @@ describe('readPth (torch.save zip format)', () => {
     });
   }
 
+  it('reads an mmdet-style file: inert metadata (numpy scalars, torch.device, big ints) parses, only state_dict tensors come back', () => {
+    const sd = readPth(join(FIX, 'mmdet_like.pth'));
+    expect([...sd.keys()]).toEqual(['backbone.w', 'neck.b']);
+    expect([...sd.get('backbone.w')!.data]).toEqual([0, 1, 2, 3]);
+    expect([...sd.get('neck.b')!.data]).toEqual([1.5]);
+  });
+
   it('reads the golden MILA checkpoint ({"model": sd}) with its int64 BatchNorm counters', () => {
     const sd = readPth('../shared/golden/mila/tiny_det_64/tiny_det_64.pth');
     expect(sd.size).toBe(200); // meta.json: keys 200
