@@ -78,19 +78,24 @@ export function accumulateEval(E: EvalImgs, p: Params): AccumulatedEval {
             pr[j] = curPr;
           }
           recall[((t * K + k) * A + a) * M + m] = nd ? rc[nd - 1]! : 0;
-          // Precision envelope: make it non-increasing from the right.
-          for (let j = nd - 1; j > 0; j--) if (pr[j]! > pr[j - 1]!) pr[j - 1] = pr[j]!;
-          // np.searchsorted(rc, recThrs, side='left'); thresholds past the last recall keep 0.
-          let j = 0;
-          for (let r = 0; r < R; r++) {
+          // One right-to-left pass does pycocotools' precision envelope (pr[i-1] = max(pr[i-1], pr[i]),
+          // i.e. the suffix maximum) and np.searchsorted(rc, recThrs, 'left'): the thresholds whose
+          // first index with rc >= thr is j are those in (rc[j-1], rc[j]]. Past the last recall: 0.
+          const last = nd ? rc[nd - 1]! : -Infinity;
+          let r = R - 1;
+          for (; r >= 0 && recThrs[r]! > last; r--) {
             const at = (((t * R + r) * K + k) * A + a) * M + m;
-            while (j < nd && rc[j]! < recThrs[r]!) j++;
-            if (j < nd) {
-              precision[at] = pr[j]!;
+            precision[at] = 0;
+            scores[at] = 0;
+          }
+          let envelope = -Infinity;
+          for (let j = nd - 1; j >= 0 && r >= 0; j--) {
+            if (pr[j]! > envelope) envelope = pr[j]!;
+            const prev = j > 0 ? rc[j - 1]! : -Infinity;
+            for (; r >= 0 && recThrs[r]! > prev; r--) {
+              const at = (((t * R + r) * K + k) * A + a) * M + m;
+              precision[at] = envelope;
               scores[at] = sc[sub[j]!]!;
-            } else {
-              precision[at] = 0;
-              scores[at] = 0;
             }
           }
         }
