@@ -108,7 +108,11 @@ export class Runner<B> {
     if (optimizer.type !== 'AdamW') throw new UserError(`${this.cfg.name}: optimizer.type '${optimizer.type}' is not supported (AdamW only)`);
     const bpe = opts.data.batchesPerEpoch;
     if (!(bpe > 0)) throw new UserError(`${this.cfg.name}: the training set yields no batch (batchesPerEpoch ${bpe})`);
-    if (!(runner.max > 0)) throw new UserError(`${this.cfg.name}: runner.max must be positive, got ${runner.max}`);
+    if (!(Number.isInteger(runner.max) && runner.max > 0)) throw new UserError(`${this.cfg.name}: runner.max must be a positive integer, got ${runner.max}`);
+    if (!(Number.isInteger(runner.logInterval) && runner.logInterval > 0)) throw new UserError(`${this.cfg.name}: runner.logInterval must be a positive integer, got ${runner.logInterval}`);
+    for (const k of ['evalInterval', 'checkpointInterval'] as const) {
+      if (!(Number.isInteger(runner[k]) && runner[k] >= 0)) throw new UserError(`${this.cfg.name}: runner.${k} must be an integer >= 0 (0 = off), got ${runner[k]}`);
+    }
     this.maxIters = runner.type === 'epoch' ? runner.max * bpe : runner.max;
     this.maxEpochs = runner.type === 'epoch' ? runner.max : Math.ceil(runner.max / bpe);
     this.optimizer = new AdamW(paramSettings(opts.model, optimizer), { betas: optimizer.betas, eps: optimizer.eps });
