@@ -111,7 +111,7 @@ function fieldsOf(anns: readonly CocoAnnotation[], source: string, isDt: boolean
  * Stable argsort by descending key of idx[0..n) (np.argsort(-key, kind='mergesort')): insertion
  * sort for short runs, merging with `tmp` above that.
  */
-function argsortDesc(key: Float64Array, idx: Int32Array, n: number, tmp: Int32Array): void {
+export function argsortDesc(key: Float64Array, idx: Int32Array, n: number, tmp: Int32Array): void {
   const RUN = 32;
   for (let lo = 0; lo < n; lo += RUN) {
     const hi = Math.min(n, lo + RUN);
@@ -147,7 +147,6 @@ function argsortDesc(key: Float64Array, idx: Int32Array, n: number, tmp: Int32Ar
   if (src !== idx) idx.set(src.subarray(0, n));
 }
 
-export { argsortDesc };
 
 /** Scratch buffers grown on demand and reused across cells. */
 class Scratch {
