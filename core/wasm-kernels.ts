@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMulKernel, captureOriginalMatMulKernels, fusedMatMulKernel } from './kernels/batch-matmul.js';
+import { conv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropFilterKernel } from './kernels/depthwise-conv2d-backprop-filter.js';
 import { depthwiseConv2dBackpropInputKernel } from './kernels/depthwise-conv2d-backprop-input.js';
@@ -33,6 +34,7 @@ export const WASM_EXTRA_KERNELS: readonly ExtraKernel[] = [
   { name: 'BatchMatMul', speed: true, kernelFunc: batchMatMulKernel, replaces: '50x slower with a batch or a transposed operand' },
   { name: '_FusedMatMul', speed: true, kernelFunc: fusedMatMulKernel, replaces: 'same slow paths as BatchMatMul' },
   { name: 'Reverse', speed: true, kernelFunc: reverseKernel, replaces: '~40x the cost of a multiply (RoPE pair swaps)' },
+  { name: 'Conv2DBackpropInput', speed: true, kernelFunc: conv2dBackpropInputKernel, replaces: '11x slower than the forward conv (conv gradients, conv2dTranspose)' },
   { name: 'Erf', speed: true, kernelFunc: erfKernel, replaces: '~50x the cost of a sigmoid (exact GELU)' },
 ];
 

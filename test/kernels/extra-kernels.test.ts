@@ -66,6 +66,13 @@ describe('extra wasm kernels', () => {
       { strides: [2, 2], pad: [[0, 0], [1, 1], [1, 1], [0, 0]], dataFormat: 'NHWC', filterShape: [3, 3, 8, 12] });
   });
 
+  it('Conv2DBackpropInput, 3x3 stride 1 and 2, 16 -> 24 channels', async () => {
+    await expectSameOnBothBackends('Conv2DBackpropInput', { dy: randn([2, 9, 10, 24], 21), filter: randn([3, 3, 16, 24], 22) },
+      { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', inputShape: [2, 9, 10, 16] });
+    await expectSameOnBothBackends('Conv2DBackpropInput', { dy: randn([1, 5, 5, 24], 23), filter: randn([3, 3, 16, 24], 24) },
+      { strides: [2, 2], pad: [[0, 0], [1, 1], [1, 1], [0, 0]], dataFormat: 'NHWC', inputShape: [1, 10, 9, 16] });
+  });
+
   it('DepthwiseConv2dNativeBackpropFilter and Input, 3x3, 64 channels (LePE / CPE shape)', async () => {
     const attrs = { strides: [1, 1], dilations: [1, 1], pad: 'same', filterShape: [3, 3, 64, 1], inputShape: [2, 14, 13, 64] };
     await expectSameOnBothBackends('DepthwiseConv2dNativeBackpropFilter', { x: randn([2, 14, 13, 64], 5), dy: randn([2, 14, 13, 64], 6) }, attrs);
