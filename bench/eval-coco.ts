@@ -95,7 +95,7 @@ function benchCoco(tmp: string): void {
   const stats = r.json.stats as number[];
   console.log(r.stdout.split('\n').filter((l) => l.startsWith(' Average')).join('\n'));
   console.log(
-    `mila coco-eval bbox: ${r.seconds.toFixed(2)} s wall end to end (child process, incl. node start-up); ` +
+    `mila coco-eval bbox (${r.entry}): ${r.seconds.toFixed(2)} s wall end to end (child process, incl. node start-up); ` +
       `inside: load ${s.load!.toFixed(2)} s, evaluate ${s.evaluate!.toFixed(2)} s, accumulate ${s.accumulate!.toFixed(2)} s; ` +
       `CPU ${(r.json.cpuSeconds as number).toFixed(2)} s; peak RSS ${(r.json.maxRssMB as number).toFixed(0)} MB`,
   );
