@@ -8,6 +8,7 @@ import { maxPoolGradKernel } from './kernels/max-pool-grad.js';
 import { resizeBilinearGradKernel, resizeNearestNeighborGradKernel } from './kernels/resize-grads.js';
 import { erfKernel } from './kernels/erf.js';
 import { reverseKernel } from './kernels/reverse.js';
+import { stridedSliceKernel } from './kernels/strided-slice.js';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
 
 interface ExtraKernel {
@@ -35,6 +36,7 @@ export const WASM_EXTRA_KERNELS: readonly ExtraKernel[] = [
   { name: '_FusedMatMul', speed: true, kernelFunc: fusedMatMulKernel, replaces: 'same slow paths as BatchMatMul' },
   { name: 'Reverse', speed: true, kernelFunc: reverseKernel, replaces: '~40x the cost of a multiply (RoPE pair swaps)' },
   { name: 'Conv2DBackpropInput', speed: true, kernelFunc: conv2dBackpropInputKernel, replaces: '11x slower than the forward conv (conv gradients, conv2dTranspose)' },
+  { name: 'StridedSlice', speed: true, kernelFunc: stridedSliceKernel, replaces: '~300 ns per element at stride 2' },
   { name: 'Erf', speed: true, kernelFunc: erfKernel, replaces: '~50x the cost of a sigmoid (exact GELU)' },
 ];
 

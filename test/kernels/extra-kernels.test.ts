@@ -104,6 +104,18 @@ describe('extra wasm kernels', () => {
     tf.dispose([i, b]);
   });
 
+  it('StridedSlice with a shrink axis: x[1, 0:6:2, :] (tfjs-backend-cpu 4.22 gets this one wrong)', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.tensor3d(Array.from({ length: 72 }, (_, i) => i), [4, 6, 3]);
+    const y = tf.stridedSlice(x, [1, 0, 0], [2, 6, 3], [1, 2, 1], 0, 0, 0, 0, 1);
+    expect(y.shape).toEqual([3, 3]);
+    expect(Array.from(y.dataSync())).toEqual([18, 19, 20, 24, 25, 26, 30, 31, 32]);
+    const z = tf.stridedSlice(tf.tensor1d([0, 1, 2, 3, 4, 5, 6], 'int32'), [-1], [0], [-3]);
+    expect(z.dtype).toBe('int32');
+    expect(Array.from(z.dataSync())).toEqual([6, 3]);
+    tf.dispose([x, y, z]);
+  });
+
   it('MaxPoolGrad on all-negative inputs, overlapping 3x3 stride 2 windows with padding', async () => {
     const x = randn([2, 9, 10, 4], 14, 'negative');
     await tf.setBackend('cpu');

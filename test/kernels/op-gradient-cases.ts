@@ -89,6 +89,7 @@ export const OP_CASES: OpCase[] = [
     name: 'stridedSlice', inputs: [{ shape: [1, 6, 8, 3] }], fn: (x) => tf.stridedSlice(x, [0, 1, 0, 0], [1, 6, 8, 3], [1, 2, 2, 1]),
     forwardOnly: 'tfjs-core has no StridedSlice gradient on any backend',
   },
+  { name: 'stridedSlice negative stride, masks, shrink', inputs: [{ shape: [3, 7, 5] }], fn: (x) => tf.stridedSlice(x, [0, -1, 1], [0, 0, 5], [1, -2, 2], 1, 1, 0, 0, 0), forwardOnly: 'tfjs-core has no StridedSlice gradient on any backend' },
   { name: 'concat', inputs: [{ shape: [2, 3, 4] }, { shape: [2, 3, 2] }], fn: (a, b) => tf.concat([a, b], -1) },
   { name: 'tile', inputs: [{ shape: [2, 3] }], fn: (x) => tf.tile(x, [3, 2]) },
   { name: 'transpose', inputs: [{ shape: [2, 3, 4, 5] }], fn: (x) => tf.transpose(x, [0, 2, 1, 3]) },
