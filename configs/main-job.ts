@@ -8,7 +8,7 @@ import { registerConfigs } from './registry.js';
 import { MLLA_DETECTION_PARAMWISE, type ExperimentConfig, type TransformStep } from './types.js';
 
 /** Where `mila start` writes (if absent) and reads the synthetic dataset. */
-export const MAIN_JOB_DATA = { root: 'data/synthetic_coco', size: 256, trainImages: 240, valImages: 60, seed: 0 };
+export const MAIN_JOB_DATA = { root: 'data/synthetic_coco', size: 192, trainImages: 240, valImages: 60, seed: 0 };
 
 const NORM: TransformStep = { type: 'Normalize', mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375], toRgb: true };
 
@@ -63,8 +63,8 @@ function mainJob(): ExperimentConfig<MaskRCNNConfig> {
       test: split('val2017', structuredClone(test)),
     },
     optimizer: { type: 'AdamW', lr: 2e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.05, paramwise: structuredClone(MLLA_DETECTION_PARAMWISE), gradClip: { maxNorm: 10 } },
-    lrConfig: { policy: 'step', step: [240, 300], gamma: 0.1, byEpoch: false, minLr: null, warmup: { type: 'linear', iters: 30, ratio: 0.01 } },
-    runner: { type: 'iter', max: 330, evalInterval: 0, checkpointInterval: 110, logInterval: 10 },
+    lrConfig: { policy: 'step', step: [270, 330], gamma: 0.1, byEpoch: false, minLr: null, warmup: { type: 'linear', iters: 30, ratio: 0.01 } },
+    runner: { type: 'iter', max: 360, evalInterval: 0, checkpointInterval: 120, logInterval: 10 },
     evaluation: { metrics: ['bbox', 'segm'] },
     seed: 0,
     backboneWeights: null,
