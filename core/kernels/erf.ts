@@ -2,38 +2,57 @@ import * as tf from '@tensorflow/tfjs-core';
 import { KernelHost } from './kernel-host.js';
 
 /**
- * Erf for wasm, in JS over the heap, with the same approximation tfjs' own kernels use (Abramowitz &
- * Stegun 7.1.26, |error| <= 1.5e-7, tfjs' backend_util.ERF_* constants).
+ * Erf for wasm, in JS over the heap: cubic Hermite interpolation of erf and its exact derivative on a
+ * 1/64 grid over [0, 4] (interpolation error < 1e-9, below float32's resolution; beyond 4, |erf| rounds
+ * to 1 in float32), about 2 ns per element with no exp or division in the loop.
  *
- * It exists because tfjs-backend-wasm 4.22's Erf costs ~50x a sigmoid; exact GELU (every MLP) calls it.
+ * It exists because tfjs-backend-wasm 4.22's Erf costs ~50x a sigmoid, and exact GELU (every MLP of the
+ * backbone) calls it on the largest tensors of each block. tfjs' own kernels use Abramowitz & Stegun
+ * 7.1.26 (|error| <= 1.5e-7); this one is closer to the exact erf that PyTorch computes.
  */
+const STEPS_PER_UNIT = 64;
+const LIMIT = 4;
+const NODES = LIMIT * STEPS_PER_UNIT + 1;
+const H = 1 / STEPS_PER_UNIT;
+
+/** erf(x) for 0 <= x <= 4 in double precision: 2/sqrt(pi) e^{-x^2} sum_n 2^n x^{2n+1} / (2n+1)!! (no cancellation). */
+function erfSeries(x: number): number {
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 200 && term > 1e-18 * sum; n++) {
+    term *= (2 * x * x) / (2 * n + 1);
+    sum += term;
+  }
+  return (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * sum;
+}
+
+/** Per node: erf and h * erf' (the Hermite slopes). */
+const VALUE = Float64Array.from({ length: NODES }, (_, i) => erfSeries(i * H));
+const SLOPE = Float64Array.from({ length: NODES }, (_, i) => H * (2 / Math.sqrt(Math.PI)) * Math.exp(-(i * H) * (i * H)));
+
 export const erfKernel: tf.KernelFunc = ({ inputs, backend }) => {
   const { x } = inputs as { x: tf.TensorInfo };
   const host = new KernelHost(backend);
   const out = host.allocFloat32([...x.shape]);
   const src = host.f32(x);
   const dst = host.f32(out);
-  const { ERF_P: p, ERF_A1: a1, ERF_A2: a2, ERF_A3: a3, ERF_A4: a4, ERF_A5: a5 } = tf.backend_util;
   for (let i = 0; i < src.length; i++) {
     const v = src[i]!;
-    const av = Math.abs(v);
-    const t = 1 / (1 + p * av);
-    const y = 1 - ((((a5 * t + a4) * t + a3) * t + a2) * t + a1) * t * expNegative(av * av);
+    const a = v < 0 ? -v : v;
+    let y: number;
+    if (a >= LIMIT) {
+      y = 1;
+    } else if (a === a) {
+      const u = a * STEPS_PER_UNIT;
+      const k = u | 0;
+      const t = u - k;
+      const t2 = t * t;
+      const t3 = t2 * t;
+      y = (2 * t3 - 3 * t2 + 1) * VALUE[k]! + (t3 - 2 * t2 + t) * SLOPE[k]! + (3 * t2 - 2 * t3) * VALUE[k + 1]! + (t3 - t2) * SLOPE[k + 1]!;
+    } else {
+      y = a; // NaN stays NaN
+    }
     dst[i] = v < 0 ? -y : y;
   }
   return out;
 };
-
-const POW2_NEG = Float64Array.from({ length: 64 }, (_, k) => Math.pow(2, -k));
-
-/**
- * exp(-s) for s >= 0, to ~1e-10 relative: 2^-k · e^r with r = k·ln2 − s in [−ln2/2, ln2/2] and a
- * degree-7 Taylor polynomial. Twice as fast as Math.exp in V8 here; 0 beyond s = 40 (e^-40 ≈ 4e-18,
- * far below float32's resolution of 1 − erf).
- */
-function expNegative(s: number): number {
-  if (s >= 40) return 0;
-  const k = Math.floor(s * Math.LOG2E + 0.5);
-  const r = k * Math.LN2 - s;
-  return POW2_NEG[k]! * (1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r / 5040)))))));
-}

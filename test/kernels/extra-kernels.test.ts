@@ -116,6 +116,22 @@ describe('extra wasm kernels', () => {
     tf.dispose([x, y, z]);
   });
 
+  it('Erf matches exact values (as PyTorch computes them) to float32 precision', async () => {
+    await tf.setBackend('wasm');
+    // math.erf in Python (double precision).
+    const cases: [number, number][] = [
+      [0, 0], [0.001, 0.0011283787909692363], [-0.1, -0.1124629160182849], [0.5, 0.5204998778130465], [1, 0.8427007929497149],
+      [1.2345, 0.9191623964135658], [2, 0.9953222650189527], [-2.75, -0.999899378077880], [3.5, 0.9999992569016276], [6, 1],
+    ];
+    const y = tf.erf(tf.tensor1d(cases.map(([x]) => x)));
+    Array.from(y.dataSync()).forEach((v, i) => expect(Math.abs(v - cases[i]![1]), `erf(${cases[i]![0]})`).toBeLessThan(2e-7));
+    const special = tf.erf(tf.tensor1d([Number.NaN, Infinity, -Infinity]));
+    const s = Array.from(special.dataSync());
+    expect(Number.isNaN(s[0])).toBe(true);
+    expect(s.slice(1)).toEqual([1, -1]);
+    tf.dispose([y, special]);
+  });
+
   it('MaxPoolGrad on all-negative inputs, overlapping 3x3 stride 2 windows with padding', async () => {
     const x = randn([2, 9, 10, 4], 14, 'negative');
     await tf.setBackend('cpu');
