@@ -37,7 +37,10 @@ async function tryCpu(): Promise<boolean> {
   await import('@tensorflow/tfjs-backend-cpu');
   const { registerCpuExtraKernels } = await import('./wasm-kernels.js');
   registerCpuExtraKernels();
-  return tf.setBackend('cpu');
+  const ok = await tf.setBackend('cpu');
+  // The cpu backend prints its own install banner on first use; we print one line of our own instead.
+  if (ok) (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+  return ok;
 }
 
 async function trySpecific(name: Exclude<BackendName, 'auto'>): Promise<boolean> {

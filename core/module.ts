@@ -37,7 +37,9 @@ export class Module {
   private readonly children = new Map<string, Module>();
 
   protected registerParameter(name: string, data: Float32Array, shape: number[], layout: ParamLayout = 'same'): tf.Variable {
-    const v = tf.variable(tf.tensor(data, shape, 'float32'), true);
+    const initial = tf.tensor(data, shape, 'float32');
+    const v = tf.variable(initial, true);
+    initial.dispose(); // tf.variable copies its initial value
     this.params.set(name, { variable: v, layout });
     return v;
   }
