@@ -63,10 +63,12 @@ export async function drawDetections(
       const text = `${classNames[result.labels[i]!] ?? `class ${result.labels[i]}`}|${result.scores[i]!.toFixed(2)}`;
       const tw = Math.ceil(text.length * font * 0.62) + 4;
       const ty = y1 - font - 2 >= 0 ? y1 - font - 2 : y1;
+      // Keep the label inside the picture when the box touches the right edge.
+      const tx = Math.max(0, Math.min(x1, w - tw));
       parts.push(
         `<rect x="${x1.toFixed(1)}" y="${y1.toFixed(1)}" width="${Math.max(0, x2 - x1).toFixed(1)}" height="${Math.max(0, y2 - y1).toFixed(1)}" fill="none" stroke="${colour}" stroke-width="${stroke}"/>`,
-        `<rect x="${x1.toFixed(1)}" y="${ty.toFixed(1)}" width="${tw}" height="${font + 2}" fill="black" fill-opacity="0.6"/>`,
-        `<text x="${(x1 + 2).toFixed(1)}" y="${(ty + font - 1).toFixed(1)}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="white">${escapeXml(text)}</text>`,
+        `<rect x="${tx.toFixed(1)}" y="${ty.toFixed(1)}" width="${tw}" height="${font + 2}" fill="black" fill-opacity="0.6"/>`,
+        `<text x="${(tx + 2).toFixed(1)}" y="${(ty + font - 1).toFixed(1)}" font-family="DejaVu Sans, sans-serif" font-size="${font}" fill="white">${escapeXml(text)}</text>`,
       );
     }
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${parts.join('')}</svg>`;
