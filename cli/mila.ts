@@ -1,18 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { BACKEND_ENV, BACKEND_NAMES } from '../core/backend.js';
-import * as cocoEvalCmd from './commands/coco-eval.js';
-import * as segEvalCmd from './commands/seg-eval.js';
-import * as featuresCmd from './commands/features.js';
-import * as classifyCmd from './commands/classify.js';
-import * as paramsCmd from './commands/params.js';
-import * as demoCmd from './commands/demo.js';
-import * as makeDataCmd from './commands/make-data.js';
-import * as segTestCmd from './commands/seg-test.js';
-import * as trainCmd from './commands/train.js';
-import * as testCmd from './commands/test.js';
-import * as inferCmd from './commands/infer.js';
-import * as startCmd from './commands/start.js';
 
 const program = new Command();
 program
@@ -21,8 +9,32 @@ program
   .version('0.1.0')
   .addHelpText('after', `\nBackends: --backend ${BACKEND_NAMES.join('|')} on model commands, or ${BACKEND_ENV}=<name>.`);
 
-// Each command lives in its own file under cli/commands and registers itself here.
-const commands: { register(p: Command): void }[] = [featuresCmd, classifyCmd, paramsCmd, demoCmd, cocoEvalCmd, segEvalCmd, makeDataCmd, segTestCmd, trainCmd, testCmd, inferCmd, startCmd];
-for (const c of commands) c.register(program);
+/**
+ * Each command lives in its own file under cli/commands and exports `register(program)`. Only the
+ * command being run is imported, so `mila coco-eval` does not pay for loading tfjs and sharp, and a
+ * broken module cannot stop unrelated commands; help (or an unknown name) loads them all.
+ */
+const COMMANDS: Record<string, string> = {
+  start: './commands/start.js',
+  'make-data': './commands/make-data.js',
+  train: './commands/train.js',
+  test: './commands/test.js',
+  infer: './commands/infer.js',
+  'seg-test': './commands/seg-test.js',
+  'coco-eval': './commands/coco-eval.js',
+  'seg-eval': './commands/seg-eval.js',
+  features: './commands/features.js',
+  classify: './commands/classify.js',
+  params: './commands/params.js',
+  configs: './commands/configs.js',
+  demo: './commands/demo.js',
+};
+
+const requested = process.argv[2];
+const names = requested !== undefined && requested in COMMANDS ? [requested] : Object.keys(COMMANDS);
+for (const name of names) {
+  const mod = (await import(COMMANDS[name]!)) as { register(p: Command): void };
+  mod.register(program);
+}
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import * as api from '../../index.js';
+import { register as registerConfigs } from '../../cli/commands/configs.js';
+
+describe('the package entry point', () => {
+  it('exposes the models, evaluators, datasets and checkpoint I/O a user builds on', () => {
+    expect(api.MILA_PRESETS).toHaveProperty('mila_t');
+    expect(typeof api.MilaBackbone).toBe('function');
+    expect(typeof api.MaskRCNN).toBe('function');
+    expect(typeof api.EncoderDecoder).toBe('function');
+    expect(typeof api.evaluation.COCOeval).toBe('function');
+    expect(typeof api.evaluation.MIoUAccumulator).toBe('function');
+    expect(typeof api.datasets.CocoInstances).toBe('function');
+    expect(typeof api.checkpoint.loadCheckpoint).toBe('function');
+    expect(api.configs.configNames()).toContain('mask_rcnn_mila_t_fpn_1x_coco');
+  });
+});
+
+describe('mila configs', () => {
+  async function run(args: string[]): Promise<{ out: string[]; err: string[]; code: number | undefined }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const log = console.log;
+    const write = process.stderr.write.bind(process.stderr);
+    console.log = (s: string) => out.push(String(s));
+    process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
+    process.exitCode = undefined;
+    try {
+      const program = new Command().exitOverride();
+      registerConfigs(program);
+      await program.parseAsync(['node', 'mila', 'configs', ...args]);
+    } finally {
+      console.log = log;
+      process.stderr.write = write;
+    }
+    const code = process.exitCode as number | undefined;
+    process.exitCode = undefined;
+    return { out, err, code };
+  }
+
+  it('lists every preset with its task and length, and prints one as JSON', async () => {
+    const list = await run([]);
+    const official = list.out.find((l) => l.startsWith('upernet_mila_b_512x512_160k_ade20k'));
+    expect(official).toMatch(/segmentation\s+160000 iters$/);
+    expect(list.out.find((l) => l.startsWith('mask_rcnn_mila_t_fpn_3x_coco'))).toMatch(/detection\s+36 epochs$/);
+    const one = await run(['mask_rcnn_mila_t_fpn_1x_coco']);
+    const cfg = JSON.parse(one.out.join('\n')) as { optimizer: { lr: number; weightDecay: number } };
+    expect(cfg.optimizer.lr).toBe(1e-4);
+    expect(cfg.optimizer.weightDecay).toBe(0.05);
+  });
+
+  it('names an unknown preset in one line with exit code 1', async () => {
+    const r = await run(['mask_rcnn_mila_t_fpn_1x_cocoo']);
+    expect(r.code).toBe(1);
+    expect(r.err.join('')).toMatch(/^mila configs: unknown config 'mask_rcnn_mila_t_fpn_1x_cocoo' \(did you mean mask_rcnn_mila_t_fpn_1x_coco/);
+    expect(r.err.join('').trim().split('\n')).toHaveLength(1);
+  });
+});
