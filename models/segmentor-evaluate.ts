@@ -32,13 +32,48 @@ export interface SegEvaluateResult {
 }
 
 /**
+ * Scores predictions in image order: the mIoU accumulator, the optional label PNGs and overlays, peak RSS.
+ * Shared by the in-process loop and the worker-thread one (segmentor-evaluate-workers.ts), so both give
+ * the same numbers.
+ */
+export class SegPredictionScorer {
+  private readonly acc: MIoUAccumulator;
+  private readonly t0 = performance.now();
+  private peakRss = process.memoryUsage().rss;
+  private done = 0;
+
+  constructor(
+    private readonly total: number,
+    private readonly opts: SegEvaluateOptions,
+  ) {
+    this.acc = new MIoUAccumulator({ numClasses: opts.numClasses, ignoreIndex: 255, reduceZeroLabel: opts.reduceZeroLabel });
+  }
+
+  /** `img` is needed only for overlays (`showDir`); without it the image is decoded again when asked for. */
+  async add(item: SegSplitItem, pred: Uint8Array, height: number, width: number, img?: HostImage): Promise<void> {
+    const gt = readLabelPng(item.annotation);
+    if (gt.height !== height || gt.width !== width) {
+      throw new UserError(`${item.annotation} is ${gt.width}x${gt.height} but its image ${item.image} is ${width}x${height}`);
+    }
+    this.acc.add(pred, gt.data);
+    if (this.opts.outDir) writeLabelPng(path.join(this.opts.outDir, `${item.name}.png`), pred, height, width);
+    if (this.opts.showDir) await writeOverlay(path.join(this.opts.showDir, `${item.name}.jpg`), img ?? (await decodeImageFile(item.image)), pred);
+    this.peakRss = Math.max(this.peakRss, process.memoryUsage().rss);
+    this.opts.onImage?.(++this.done, this.total);
+  }
+
+  result(): SegEvaluateResult {
+    const seconds = (performance.now() - this.t0) / 1000;
+    return { metrics: this.acc.result(), seconds, imagesPerSecond: this.done / Math.max(seconds, 1e-9), peakRss: this.peakRss };
+  }
+}
+
+/**
  * Run the model over a split and stream every prediction into the mIoU accumulator: one image in memory at
  * a time (the next one decoding meanwhile), so memory stays flat however long the split is.
  */
 export async function evaluateSegmentor(model: EncoderDecoder, items: readonly SegSplitItem[], opts: SegEvaluateOptions): Promise<SegEvaluateResult> {
-  const acc = new MIoUAccumulator({ numClasses: opts.numClasses, ignoreIndex: 255, reduceZeroLabel: opts.reduceZeroLabel });
-  const t0 = performance.now();
-  let peakRss = process.memoryUsage().rss;
+  const scorer = new SegPredictionScorer(items.length, opts);
   let next: Promise<HostImage> | null = items.length ? decodeImageFile(items[0]!.image) : null;
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
@@ -53,16 +88,7 @@ export async function evaluateSegmentor(model: EncoderDecoder, items: readonly S
     } finally {
       for (const v of views) v.image.dispose();
     }
-    const gt = readLabelPng(item.annotation);
-    if (gt.height !== img.height || gt.width !== img.width) {
-      throw new UserError(`${item.annotation} is ${gt.width}x${gt.height} but its image ${item.image} is ${img.width}x${img.height}`);
-    }
-    acc.add(pred, gt.data);
-    if (opts.outDir) writeLabelPng(path.join(opts.outDir, `${item.name}.png`), pred, img.height, img.width);
-    if (opts.showDir) await writeOverlay(path.join(opts.showDir, `${item.name}.jpg`), img, pred);
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    opts.onImage?.(i + 1, items.length);
+    await scorer.add(item, pred, img.height, img.width, img);
   }
-  const seconds = (performance.now() - t0) / 1000;
-  return { metrics: acc.result(), seconds, imagesPerSecond: items.length / Math.max(seconds, 1e-9), peakRss };
+  return scorer.result();
 }

@@ -9,7 +9,9 @@ import { formatMIoUReport } from '../../eval/miou/table.js';
 import { EncoderDecoder, type EncoderDecoderConfig, type SegTestConfig } from '../../models/encoder-decoder.js';
 import { listAde20kSplit } from '../../models/segmentor-ade20k-split.js';
 import { ADE20K_CLASSES } from '../../models/segmentor-ade20k-palette.js';
-import { evaluateSegmentor } from '../../models/segmentor-evaluate.js';
+import { evaluateSegmentor, type SegEvaluateOptions, type SegEvaluateResult } from '../../models/segmentor-evaluate.js';
+import { evaluateSegmentorInWorkers } from '../../models/segmentor-evaluate-workers.js';
+import { parseWorkerCount } from '../../core/workers/shard-pool.js';
 import { MS_RATIOS, type TestViewOptions } from '../../models/segmentor-test-views.js';
 
 interface SegTestCliOptions {
@@ -23,6 +25,7 @@ interface SegTestCliOptions {
   limit?: string;
   set: string[];
   backend?: string;
+  workers?: string;
   progress: boolean;
 }
 
@@ -54,6 +57,16 @@ function viewOptions(cfg: ExperimentConfig, augTest: boolean): TestViewOptions {
   return { imgScale, ratios, flip: aug?.flip === true, mean, std };
 }
 
+/** Worker failures arrive as plain errors naming the item; they are the user's one-line error. */
+async function evaluateInWorkers(...args: Parameters<typeof evaluateSegmentorInWorkers>): Promise<SegEvaluateResult> {
+  try {
+    return await evaluateSegmentorInWorkers(...args);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${(e as Error).message}`);
+  }
+}
+
 const nullIfNaN = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
 export function register(program: Command): void {
@@ -72,6 +85,7 @@ export function register(program: Command): void {
     .option('--limit <n>', 'evaluate only the first n images')
     .option('--set <key=value...>', 'override config keys', [])
     .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
+    .option('--workers <n>', 'worker threads sharing the images, each with its own backend and model (default: the number of cores; 1 = in this thread)')
     .option('--no-progress', 'no progress bar')
     .action(
       action('seg-test', async (configArg: string, checkpoint: string, opts: SegTestCliOptions) => {
@@ -83,10 +97,18 @@ export function register(program: Command): void {
         if (opts.mode !== undefined && opts.mode !== 'whole' && opts.mode !== 'slide') throw new UserError(`--mode must be whole or slide, got '${opts.mode}'`);
         const limit = opts.limit === undefined ? undefined : Number(opts.limit);
         if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UserError(`--limit must be a positive integer, got '${opts.limit}'`);
+        let workers: number;
+        try {
+          workers = parseWorkerCount(opts.workers);
+        } catch (e) {
+          throw new UserError((e as Error).message);
+        }
         let items = listAde20kSplit(opts.dataRoot, opts.split);
         if (limit !== undefined) items = items.slice(0, limit);
 
-        await setupBackend(opts);
+        // One worker (or one image) keeps everything in this thread: no worker start-up, no dist/ needed.
+        workers = Math.min(workers, items.length);
+        const backend = await setupBackend(opts);
         const model = new EncoderDecoder(modelCfg);
         const report = loadModelWeights(model, checkpoint);
         if (report) process.stderr.write(`${report}\n`);
@@ -99,7 +121,7 @@ export function register(program: Command): void {
         const t0 = performance.now();
         let result;
         try {
-          result = await evaluateSegmentor(model, items, {
+          const evalOpts: SegEvaluateOptions = {
             testCfg,
             views,
             numClasses,
@@ -107,7 +129,8 @@ export function register(program: Command): void {
             outDir: opts.outDir ?? null,
             showDir: opts.showDir ?? null,
             onImage: (done) => progress.update(done, `${(done / ((performance.now() - t0) / 1000)).toFixed(2)} img/s`),
-          });
+          };
+          result = workers > 1 ? await evaluateInWorkers(items, { backend, model: modelCfg, checkpoint, testCfg, views }, workers, evalOpts) : await evaluateSegmentor(model, items, evalOpts);
         } finally {
           progress.stop();
           model.dispose();

@@ -56,8 +56,12 @@ type Message<O> = { ready: true } | { fatal: string } | { index: number; result:
  * Map `items` through the task on `workers` threads and yield results in item order. With one worker
  * (or one item) everything runs in this thread, through the same task module. Workers are terminated
  * when the iteration ends, fails or is abandoned.
+ *
+ * At most `lookAhead` items past the one the consumer waits for are handed out (default: two per
+ * worker), so a slow item or a slow consumer holds back the others instead of piling finished results
+ * (whole label maps, say) up in memory: memory stays flat however long the list is.
  */
-export async function* mapInWorkers<S, I, O>(items: readonly I[], task: ShardTask<S>, workers: number): AsyncGenerator<O> {
+export async function* mapInWorkers<S, I, O>(items: readonly I[], task: ShardTask<S>, workers: number, lookAhead?: number): AsyncGenerator<O> {
   const moduleUrl = task.module.startsWith('file:') ? task.module : new URL(`file://${task.module}`).href;
   const count = Math.max(1, Math.min(workers, items.length));
   if (count === 1) {
@@ -68,6 +72,9 @@ export async function* mapInWorkers<S, I, O>(items: readonly I[], task: ShardTas
   }
   const pool = Array.from({ length: count }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { module: moduleUrl, setup: task.setup } }));
   const done = new Map<number, O>();
+  const ahead = Math.max(count, lookAhead ?? 2 * count);
+  const idle: Worker[] = [];
+  let want = 0;
   let next = 0;
   let failure: Error | null = null;
   let wake: (() => void) | null = null;
@@ -76,7 +83,8 @@ export async function* mapInWorkers<S, I, O>(items: readonly I[], task: ShardTas
     wake = null;
   };
   const feed = (w: Worker) => {
-    if (next < items.length) w.postMessage({ index: next, item: items[next++] });
+    if (next < items.length && next < want + ahead) w.postMessage({ index: next, item: items[next++] });
+    else idle.push(w);
   };
   for (const [i, w] of pool.entries()) {
     w.on('message', (m: Message<O>) => {
@@ -95,13 +103,15 @@ export async function* mapInWorkers<S, I, O>(items: readonly I[], task: ShardTas
     });
   }
   try {
-    for (let want = 0; want < items.length; want++) {
+    for (; want < items.length; want++) {
       while (!done.has(want)) {
         if (failure) throw failure;
         await new Promise<void>((r) => (wake = r));
       }
       const result = done.get(want)!;
       done.delete(want);
+      // The window moves on: hand the next items to workers that stopped for it.
+      for (const w of idle.splice(0, idle.length)) feed(w);
       yield result;
     }
   } finally {
