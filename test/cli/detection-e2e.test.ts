@@ -181,5 +181,10 @@ describe('mila train / test / infer on a tiny synthetic COCO dataset', () => {
     const lines = missing.err.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^mila test: .*no-such-config\.json/);
+
+    const unknown = await runMila('train', 'mask_rcnn_mila_tiny_fpn_synthetik', ...COMMON);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err.trim().split('\n')).toHaveLength(1);
+    expect(unknown.err).toContain(`unknown config 'mask_rcnn_mila_tiny_fpn_synthetik' (did you mean ${CONFIG}`);
   });
 });
