@@ -15,7 +15,17 @@ import { cocoTrainData, openCocoSplit, type CocoSplit } from './detection-data.j
 import { collateDet } from '../datasets/loader/collate.js';
 import type { LoaderTrainData } from './loader-train-data.js';
 import { Progress } from './progress.js';
-import type { EvalOptions, EvalReport, TaskRuntime } from './task.js';
+import type { EvalOptions, EvalReport, TaskRuntime, WorkerOptions } from './task.js';
+import { compiledTaskModule } from '../core/workers/dist-module.js';
+import { mapInWorkers } from '../core/workers/shard-pool.js';
+import type { DetectionShardSetup } from './detection-shard-task.js';
+
+/** One image's detections as COCO results (bbox, and segm as compressed RLE when masks were asked for). */
+export interface ImageCocoResults {
+  imageId: number;
+  bbox: CocoResult[];
+  segm: CocoResult[];
+}
 
 const STAT_NAMES = ['mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l'];
 
@@ -72,18 +82,15 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
     const progress = new Progress('test', n, { enabled: opts.progress ?? true, unit: 'images' });
     const t0 = performance.now();
     try {
-      const load = (i: number) => dataset.get(i).then((s) => this.testSample(s, pipeline));
-      let pending = n > 0 ? load(0) : null;
-      for (let i = 0; i < n; i++) {
-        const sample = await pending!;
-        pending = i + 1 < n ? load(i + 1) : null;
-        pending?.catch(() => {});
-        const [r] = this.model.simpleTest(collateDet([sample]), withMask);
-        const coco = toCocoResults(r!, sample.meta.imageId, dataset.catIds);
+      // Results are merged in image order either way, so COCOeval sees the same list.
+      const images = opts.workers && opts.workers.count > 1 && n > 1 ? this.predictInWorkers(opts.split, n, withMask, opts.workers) : this.predictInProcess(opts.split, n, withMask);
+      let i = 0;
+      for await (const coco of images) {
         results.bbox.push(...coco.bbox);
         results.segm.push(...coco.segm);
-        imgIds.push(sample.meta.imageId);
-        progress.update(i + 1, `${((performance.now() - t0) / 1000 / (i + 1)).toFixed(2)} s/img`);
+        imgIds.push(coco.imageId);
+        i++;
+        progress.update(i, `${((performance.now() - t0) / 1000 / i).toFixed(2)} s/img`);
       }
     } finally {
       progress.stop();
@@ -111,6 +118,44 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
       STAT_NAMES.forEach((s, k) => (out[`${kind}_${s}`] = stats[k]!));
     }
     return { metrics: out, lines };
+  }
+
+  /** The first n images of a split, one at a time in this thread (the next one loading meanwhile). */
+  private async *predictInProcess(split: 'val' | 'test', n: number, withMask: boolean): AsyncGenerator<ImageCocoResults> {
+    const { dataset, pipeline } = this.split(split);
+    const load = (i: number) => dataset.get(i).then((s) => this.testSample(s, pipeline));
+    let pending = n > 0 ? load(0) : null;
+    for (let i = 0; i < n; i++) {
+      const sample = await pending!;
+      pending = i + 1 < n ? load(i + 1) : null;
+      pending?.catch(() => {});
+      yield this.cocoResultsOf(sample, withMask, dataset.catIds);
+    }
+  }
+
+  /** The first n images of a split on worker threads (train/detection-shard-task.ts), in image order. */
+  private async *predictInWorkers(split: 'val' | 'test', n: number, withMask: boolean, workers: WorkerOptions): AsyncGenerator<ImageCocoResults> {
+    const module = compiledTaskModule('train/detection-shard-task.js');
+    const setup: DetectionShardSetup = { config: this.config, checkpoint: workers.checkpoint, backend: workers.backend, split, withMask };
+    const indices = Array.from({ length: n }, (_, i) => i);
+    try {
+      yield* mapInWorkers<DetectionShardSetup, number, ImageCocoResults>(indices, { module, setup }, workers.count);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError((e as Error).message);
+    }
+  }
+
+  /** One image of a split through the test pipeline and the model, as COCO results (used by the workers). */
+  async cocoResultsAt(split: 'val' | 'test', index: number, withMask: boolean): Promise<ImageCocoResults> {
+    const { dataset, pipeline } = this.split(split);
+    this.model.eval();
+    return this.cocoResultsOf(this.testSample(await dataset.get(index), pipeline), withMask, dataset.catIds);
+  }
+
+  private cocoResultsOf(sample: DetSample, withMask: boolean, catIds: readonly number[]): ImageCocoResults {
+    const [r] = this.model.simpleTest(collateDet([sample]), withMask);
+    return { imageId: sample.meta.imageId, ...toCocoResults(r!, sample.meta.imageId, catIds) };
   }
 
   private testSample(s: DetSample, pipeline: DetTransform): DetSample {

@@ -21,6 +21,15 @@ export interface EvalOptions {
   /** Metrics to compute (default: config.evaluation.metrics). */
   metrics?: string[];
   progress?: boolean;
+  /** Share the images out to worker threads (`--workers N`, N > 1), each building the model from the config and this checkpoint. */
+  workers?: WorkerOptions;
+}
+
+/** What worker threads need to build their own copy of the model (plain data). */
+export interface WorkerOptions {
+  count: number;
+  checkpoint: string;
+  backend: string;
 }
 
 /**

@@ -8,12 +8,22 @@ import { loadModelWeights } from '../../train/model-weights.js';
 import { createTask } from '../../train/tasks.js';
 import { drawDetections } from '../../train/draw-detections.js';
 import { Progress } from '../../train/progress.js';
+import type { ExperimentConfig } from '../../configs/types.js';
+import type { HostImage } from '../../datasets/types.js';
+import { decodeImageFile } from '../../datasets/image/decode-image.js';
+import type { DetectionResult } from '../../train/detection-result.js';
+import type { WorkerOptions } from '../../train/task.js';
+import type { DetectionInferShardSetup } from '../../train/detection-infer-shard-task.js';
+import { compiledTaskModule } from '../../core/workers/dist-module.js';
+import { mapInWorkers } from '../../core/workers/shard-pool.js';
+import { cliWorkerCount } from '../worker-count.js';
 
 interface InferCliOptions {
   outDir: string;
   scoreThr: string;
   set: string[];
   backend?: string;
+  workers?: string;
   progress: boolean;
 }
 
@@ -28,21 +38,24 @@ export function register(program: Command): void {
     .option('--score-thr <t>', 'draw detections scoring at least this', '0.3')
     .option('--set <key=value...>', 'override config keys', [])
     .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
+    .option('--workers <n>', 'worker threads sharing the images, each with its own backend and model (default: the number of cores; 1 = in this thread)')
     .option('--no-progress', 'no progress bar')
     .action(
       action('infer', async (configArg: string, checkpoint: string, images: string[], opts: InferCliOptions) => {
         const scoreThr = Number(opts.scoreThr);
         if (!(scoreThr >= 0 && scoreThr <= 1)) throw new UserError(`--score-thr must be in [0, 1], got '${opts.scoreThr}'`);
+        const workers = cliWorkerCount(opts.workers);
         const cfg = loadExperiment(configArg, opts.set);
         if (cfg.task !== 'detection') throw new UserError(`${cfg.name}: mila infer draws detections; for segmentation use mila seg-test --show-dir`);
-        await setupBackend(opts);
+        const backend = await setupBackend(opts);
         const task = await createTask(cfg);
         const report = loadModelWeights(task.model, checkpoint);
         if (report) process.stderr.write(`${report}\n`);
         task.model.eval();
         const names = await task.classNames();
         mkdirSync(opts.outDir, { recursive: true });
-        const written = await inferImages(task, names, images, opts.outDir, scoreThr, opts.progress);
+        const shards = workers > 1 && images.length > 1 ? { count: workers, checkpoint, backend } : undefined;
+        const written = await inferImages(task, names, images, opts.outDir, scoreThr, opts.progress, shards);
         for (const w of written) process.stdout.write(`${w.out}: ${w.drawn} detections drawn (${w.total} above 0.05)\n`);
       }),
     );
@@ -56,25 +69,51 @@ export async function inferImages(
   outDir: string,
   scoreThr: number,
   progressBar = true,
+  workers?: WorkerOptions,
 ): Promise<{ image: string; out: string; drawn: number; total: number; seconds: number }[]> {
   if (!task.predictImage) throw new UserError(`${task.config.name}: this task cannot predict single images`);
+  const predictions = workers ? predictInWorkers(task.config, images, workers) : predictInProcess(task, images);
   const progress = new Progress('infer', images.length, { enabled: progressBar, unit: 'images' });
   const out: { image: string; out: string; drawn: number; total: number; seconds: number }[] = [];
   const used = new Set<string>();
   try {
-    for (const [i, path] of images.entries()) {
-      const t0 = performance.now();
-      const { image, result } = await task.predictImage(path);
+    let t0 = performance.now();
+    let i = 0;
+    for await (const { image, result } of predictions) {
+      const path = images[i]!;
       let name = basename(path, extname(path));
       while (used.has(name)) name += '_';
       used.add(name);
       const file = join(outDir, `${name}.png`);
       const drawn = await drawDetections(image, result, classNames, file, scoreThr);
+      // With workers this is the time between finished images, not one image's compute time.
       out.push({ image: path, out: file, drawn, total: result.scores.length, seconds: (performance.now() - t0) / 1000 });
-      progress.update(i + 1, basename(path));
+      t0 = performance.now();
+      progress.update(++i, basename(path));
     }
   } finally {
     progress.stop();
   }
   return out;
+}
+
+type Prediction = { image: HostImage; result: DetectionResult };
+
+async function* predictInProcess(task: Awaited<ReturnType<typeof createTask>>, images: readonly string[]): AsyncGenerator<Prediction> {
+  for (const path of images) yield await task.predictImage!(path);
+}
+
+/** Detections from worker threads (train/detection-infer-shard-task.ts) in image order; the image is decoded here again for drawing. */
+async function* predictInWorkers(config: ExperimentConfig, images: readonly string[], workers: WorkerOptions): AsyncGenerator<Prediction> {
+  const module = compiledTaskModule('train/detection-infer-shard-task.js');
+  const setup: DetectionInferShardSetup = { config, checkpoint: workers.checkpoint, backend: workers.backend };
+  let i = 0;
+  try {
+    for await (const result of mapInWorkers<DetectionInferShardSetup, string, DetectionResult>(images, { module, setup }, workers.count)) {
+      yield { image: await decodeImageFile(images[i++]!), result };
+    }
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError((e as Error).message);
+  }
 }

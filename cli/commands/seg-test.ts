@@ -11,7 +11,7 @@ import { listAde20kSplit } from '../../models/segmentor-ade20k-split.js';
 import { ADE20K_CLASSES } from '../../models/segmentor-ade20k-palette.js';
 import { evaluateSegmentor, type SegEvaluateOptions, type SegEvaluateResult } from '../../models/segmentor-evaluate.js';
 import { evaluateSegmentorInWorkers } from '../../models/segmentor-evaluate-workers.js';
-import { parseWorkerCount } from '../../core/workers/shard-pool.js';
+import { cliWorkerCount } from '../worker-count.js';
 import { MS_RATIOS, type TestViewOptions } from '../../models/segmentor-test-views.js';
 
 interface SegTestCliOptions {
@@ -97,12 +97,7 @@ export function register(program: Command): void {
         if (opts.mode !== undefined && opts.mode !== 'whole' && opts.mode !== 'slide') throw new UserError(`--mode must be whole or slide, got '${opts.mode}'`);
         const limit = opts.limit === undefined ? undefined : Number(opts.limit);
         if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UserError(`--limit must be a positive integer, got '${opts.limit}'`);
-        let workers: number;
-        try {
-          workers = parseWorkerCount(opts.workers);
-        } catch (e) {
-          throw new UserError((e as Error).message);
-        }
+        let workers = cliWorkerCount(opts.workers);
         let items = listAde20kSplit(opts.dataRoot, opts.split);
         if (limit !== undefined) items = items.slice(0, limit);
 

@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { loadModelWeights } from '../../train/model-weights.js';
 import { createTask } from '../../train/tasks.js';
+import { cliWorkerCount } from '../worker-count.js';
 
 interface TestCliOptions {
   eval?: string[];
@@ -12,6 +13,7 @@ interface TestCliOptions {
   limit?: string;
   set: string[];
   backend?: string;
+  workers?: string;
   progress: boolean;
 }
 
@@ -27,18 +29,20 @@ export function register(program: Command): void {
     .option('--limit <n>', 'evaluate only the first n images')
     .option('--set <key=value...>', 'override config keys', [])
     .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
+    .option('--workers <n>', 'detection: worker threads sharing the images, each with its own backend and model (default: the number of cores; 1 = in this thread)')
     .option('--no-progress', 'no progress bar')
     .action(
       action('test', async (configArg: string, checkpoint: string, opts: TestCliOptions) => {
         if (opts.split !== 'val' && opts.split !== 'test') throw new UserError(`--split must be val or test, got '${opts.split}'`);
         const limit = opts.limit === undefined ? undefined : Number(opts.limit);
         if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UserError(`--limit must be a positive integer, got '${opts.limit}'`);
+        const workers = cliWorkerCount(opts.workers);
         const cfg = loadExperiment(configArg, opts.set);
-        await setupBackend(opts);
+        const backend = await setupBackend(opts);
         const task = await createTask(cfg);
         const report = loadModelWeights(task.model, checkpoint);
         if (report) process.stderr.write(`${report}\n`);
-        const result = await task.evaluate({ split: opts.split, limit, out: opts.out ?? null, metrics: opts.eval, progress: opts.progress });
+        const result = await task.evaluate({ split: opts.split, limit, out: opts.out ?? null, metrics: opts.eval, progress: opts.progress, workers: { count: workers, checkpoint, backend } });
         process.stdout.write(`${result.lines.join('\n')}\n`);
       }),
     );

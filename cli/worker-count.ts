@@ -1,0 +1,11 @@
+import { parseWorkerCount } from '../core/workers/shard-pool.js';
+import { UserError } from './errors.js';
+
+/** `--workers <n>` of the evaluation/inference commands: a positive integer, default the number of cores. */
+export function cliWorkerCount(value: string | undefined): number {
+  try {
+    return parseWorkerCount(value);
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+}
