@@ -16,7 +16,8 @@ describe('mapInWorkers', () => {
   const expected = items.map((xs) => xs.reduce((s, v) => s + (2 * v) ** 2, 0));
 
   it('returns results in item order from two workers, each with its own backend', async () => {
-    const results = await collect(mapInWorkers<{ scale: number }, number[], { value: number; threadId: number }>(items, { module: TASK, setup: { scale: 2 } }, 2));
+    const setup = { scale: 2, firstItemBarrier: new SharedArrayBuffer(4), parties: 2 };
+    const results = await collect(mapInWorkers<typeof setup, number[], { value: number; threadId: number }>(items, { module: TASK, setup }, 2));
     expect(results.map((r) => r.value)).toEqual(expected);
     expect(new Set(results.map((r) => r.threadId)).size).toBe(2);
     expect(results.every((r) => r.threadId !== 0)).toBe(true);
