@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module, type Layer } from '../core/module.js';
 import { Conv2d } from '../core/layers/conv2d.js';
 import { constant, xavierUniform } from '../core/init.js';
+import { assignFromHost } from '../core/assign-host.js';
 
 export class ConvModule extends Module implements Layer {
   readonly conv: Conv2d;
@@ -29,6 +30,6 @@ export class ConvModule extends Module implements Layer {
 /** mmcv xavier_init(distribution='uniform', gain=1, bias=0) of a conv: fan_in = in * k * k, fan_out = out * k * k. */
 export function xavierInitConv(conv: Conv2d): void {
   const [kh, kw, cin, cout] = conv.weight.shape as [number, number, number, number];
-  conv.weight.assign(tf.tensor(xavierUniform(conv.weight.shape, cin * kh * kw, cout * kh * kw), conv.weight.shape, 'float32'));
-  if (conv.bias) conv.bias.assign(tf.tensor(constant(conv.bias.shape, 0), conv.bias.shape, 'float32'));
+  assignFromHost(conv.weight, xavierUniform(conv.weight.shape, cin * kh * kw, cout * kh * kw));
+  if (conv.bias) assignFromHost(conv.bias, constant(conv.bias.shape, 0));
 }

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../../core/module.js';
 import { Conv2d } from '../../core/layers/conv2d.js';
 import { constant, normal } from '../../core/init.js';
+import { assignFromHost } from '../../core/assign-host.js';
 import { Rng } from '../../core/rng.js';
 import { DeltaXYWHBBoxCoder, type Quad } from '../../core/boxes/delta-xywh-coder.js';
 import { MaxIoUAssigner, type MaxIoUAssignerOptions } from '../../core/boxes/max-iou-assigner.js';
@@ -54,8 +55,8 @@ export interface RPNLosses {
 }
 
 function initNormalConv(conv: Conv2d, std: number): void {
-  conv.weight.assign(tf.tensor(normal(conv.weight.shape, std), conv.weight.shape, 'float32'));
-  if (conv.bias) conv.bias.assign(tf.tensor(constant(conv.bias.shape, 0), conv.bias.shape, 'float32'));
+  assignFromHost(conv.weight, normal(conv.weight.shape, std));
+  if (conv.bias) assignFromHost(conv.bias, constant(conv.bias.shape, 0));
 }
 
 function featSizes(maps: readonly tf.Tensor4D[]): FeatSize[] {

@@ -2,13 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module, type Layer } from '../../core/module.js';
 import { BatchNorm2d, Conv2d, ReLU } from '../../core/layers/index.js';
 import { constant, kaimingNormalFanOut } from '../../core/init.js';
+import { assignFromHost as assignFrom } from '../../core/assign-host.js';
 
-/** Overwrite a variable with host values (assign copies, so the temporary tensor is released here). */
-export function assignFrom(v: tf.Variable, values: Float32Array): void {
-  const t = tf.tensor(values, v.shape);
-  v.assign(t);
-  t.dispose();
-}
 
 export interface ConvModuleOptions {
   padding?: number;

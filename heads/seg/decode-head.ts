@@ -3,7 +3,7 @@ import { Module } from '../../core/module.js';
 import { Conv2d } from '../../core/layers/index.js';
 import { constant, normal } from '../../core/init.js';
 import { Dropout2d } from './dropout2d.js';
-import { assignFrom } from './conv-module.js';
+import { assignFromHost as assignFrom } from '../../core/assign-host.js';
 import { resizeBilinear } from './resize-bilinear.js';
 import { segAccuracyTensor, segCrossEntropy } from './cross-entropy.js';
 
