@@ -5,6 +5,7 @@
  */
 import { backboneOutChannels, maskRcnnModel, milaDetBackbone, type MaskRCNNConfig } from '../models/mask-rcnn-config.js';
 import { registerConfigs } from './registry.js';
+import { SYNTHETIC_CLASSES, TINY_SIZES } from './mask-rcnn.js';
 import { MLLA_DETECTION_PARAMWISE, type ExperimentConfig, type TransformStep } from './types.js';
 
 /** Where `mila start` writes (if absent) and reads the synthetic dataset. */
@@ -38,20 +39,7 @@ function mainJob(): ExperimentConfig<MaskRCNNConfig> {
   return {
     name: 'mask_rcnn_mila_main_job',
     task: 'detection',
-    model: maskRcnnModel(backbone, {
-      inChannels: backboneOutChannels(backbone),
-      numClasses: 5,
-      fpnChannels: 32,
-      fcOutChannels: 128,
-      maskConvs: 2,
-      maskConvChannels: 32,
-      trainNmsPre: 300,
-      trainProposals: 150,
-      testNmsPre: 300,
-      testProposals: 100,
-      rcnnSamples: 64,
-      maxPerImg: 50,
-    }),
+    model: maskRcnnModel(backbone, { ...TINY_SIZES, inChannels: backboneOutChannels(backbone), numClasses: SYNTHETIC_CLASSES }),
     data: {
       type: 'CocoDataset',
       root: MAIN_JOB_DATA.root,

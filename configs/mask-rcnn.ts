@@ -116,10 +116,10 @@ function syntheticData(root: string, size: number, samplesPerGpu: number): DataC
 }
 
 /** Classes of the synthetic generator (datasets/synthetic: circle, rectangle, triangle, ring, star). */
-const SYNTHETIC_CLASSES = 5;
+export const SYNTHETIC_CLASSES = 5;
 
 /** A narrow MILA (channels 16..128) with a slim FPN and heads, fewer proposals: the main job's model. */
-const TINY_SIZES: Omit<MaskRCNNSizes, 'inChannels' | 'numClasses'> = {
+export const TINY_SIZES: Omit<MaskRCNNSizes, 'inChannels' | 'numClasses'> = {
   fpnChannels: 32,
   fcOutChannels: 128,
   maskConvs: 2,
