@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Command } from 'commander';
 import * as api from '../../index.js';
-import { register as registerConfigs } from '../../cli/commands/configs.js';
+import { runMila } from '../cli/run-mila.js';
 
 describe('the package entry point', () => {
   it('exposes the models, evaluators, datasets and checkpoint I/O a user builds on', () => {
@@ -18,26 +17,11 @@ describe('the package entry point', () => {
 });
 
 describe('mila configs', () => {
-  async function run(args: string[]): Promise<{ out: string[]; err: string[]; code: number | undefined }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const log = console.log;
-    const write = process.stderr.write.bind(process.stderr);
-    console.log = (s: string) => out.push(String(s));
-    process.stderr.write = ((s: string) => (err.push(String(s)), true)) as typeof process.stderr.write;
-    process.exitCode = undefined;
-    try {
-      const program = new Command().exitOverride();
-      registerConfigs(program);
-      await program.parseAsync(['node', 'mila', 'configs', ...args]);
-    } finally {
-      console.log = log;
-      process.stderr.write = write;
-    }
-    const code = process.exitCode as number | undefined;
-    process.exitCode = undefined;
-    return { out, err, code };
+  async function run(args: string[]): Promise<{ out: string[]; err: string; code: number }> {
+    const r = await runMila('configs', ...args);
+    return { out: r.lines, err: r.err, code: r.code };
   }
+
 
   it('lists every preset with its task and length, and prints one as JSON', async () => {
     const list = await run([]);
@@ -53,7 +37,7 @@ describe('mila configs', () => {
   it('names an unknown preset in one line with exit code 1', async () => {
     const r = await run(['mask_rcnn_mila_t_fpn_1x_cocoo']);
     expect(r.code).toBe(1);
-    expect(r.err.join('')).toMatch(/^mila configs: unknown config 'mask_rcnn_mila_t_fpn_1x_cocoo' \(did you mean mask_rcnn_mila_t_fpn_1x_coco/);
-    expect(r.err.join('').trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/^mila configs: unknown config 'mask_rcnn_mila_t_fpn_1x_cocoo' \(did you mean mask_rcnn_mila_t_fpn_1x_coco/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 });

@@ -5,11 +5,16 @@ import * as train from '../../cli/commands/train.js';
 import * as test from '../../cli/commands/test.js';
 import * as infer from '../../cli/commands/infer.js';
 import * as segTest from '../../cli/commands/seg-test.js';
+import * as cocoEval from '../../cli/commands/coco-eval.js';
+import * as segEval from '../../cli/commands/seg-eval.js';
+import * as configs from '../../cli/commands/configs.js';
 
 export interface MilaRun {
   out: string;
   err: string;
   code: number;
+  /** stdout split into its non-empty lines. */
+  lines: string[];
 }
 
 /**
@@ -19,7 +24,7 @@ export interface MilaRun {
  */
 export async function runMila(...args: string[]): Promise<MilaRun> {
   const program = new Command().exitOverride();
-  for (const c of [makeData, train, test, infer, segTest]) c.register(program);
+  for (const c of [makeData, train, test, infer, segTest, cocoEval, segEval, configs]) c.register(program);
   const out: string[] = [];
   const err: string[] = [];
   const capture = (sink: string[]) => (s: string | Uint8Array, ...rest: unknown[]) => {
@@ -35,7 +40,8 @@ export async function runMila(...args: string[]): Promise<MilaRun> {
   process.exitCode = 0;
   try {
     await program.parseAsync(['node', 'mila', ...args]);
-    return { out: out.join(''), err: err.join(''), code: Number(process.exitCode ?? 0) };
+    const stdout = out.join('');
+    return { out: stdout, err: err.join(''), code: Number(process.exitCode ?? 0), lines: stdout.split('\n').filter((l) => l.length > 0) };
   } finally {
     w1.mockRestore();
     w2.mockRestore();

@@ -5,15 +5,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
 import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { createTask } from '../../train/tasks.js';
-import * as makeDataCmd from '../../cli/commands/make-data.js';
-import * as testCmd from '../../cli/commands/test.js';
-import * as inferCmd from '../../cli/commands/infer.js';
+import { runMila } from '../cli/run-mila.js';
 
 const CONFIG = 'mask_rcnn_mila_tiny_fpn_synthetic';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mila-det-workers-'));
@@ -24,24 +21,7 @@ const H = 96;
 const DATA_SET = [`data.root=${data}`, `data.test.pipeline.1.imgScale=[${W},${H}]`];
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function mila(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-  const program = new Command().exitOverride();
-  for (const c of [makeDataCmd, testCmd, inferCmd]) c.register(program);
-  let out = '';
-  let err = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(['node', 'mila', ...args]);
-    return { out, err, code: Number(process.exitCode ?? 0) };
-  } finally {
-    process.exitCode = before;
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
+const mila = runMila;
 
 beforeAll(async () => {
   await initBackend('wasm', { quiet: true });

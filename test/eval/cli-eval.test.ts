@@ -1,10 +1,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import * as cocoEvalCmd from '../../cli/commands/coco-eval.js';
-import * as segEvalCmd from '../../cli/commands/seg-eval.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runMila } from '../cli/run-mila.js';
 import { GOLDEN_COCO, GOLDEN_MIOU } from './golden-paths.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mila-eval-cli-'));
@@ -12,24 +10,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** Run `mila <args>` with only our two commands registered; capture stdout lines, stderr and the exit code. */
 async function mila(args: string[]): Promise<{ out: string[]; err: string; code: number }> {
-  const program = new Command();
-  program.exitOverride();
-  cocoEvalCmd.register(program);
-  segEvalCmd.register(program);
-  const out: string[] = [];
-  let err = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(['node', 'mila', ...args]);
-    return { out, err, code: Number(process.exitCode ?? 0) };
-  } finally {
-    process.exitCode = before;
-    log.mockRestore();
-    stderr.mockRestore();
-  }
+  const r = await runMila(...args);
+  return { out: r.lines, err: r.err, code: r.code };
 }
 
 describe('mila coco-eval', () => {

@@ -1,17 +1,16 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
 import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
 import { readLabelPng } from '../../eval/miou/label-png.js';
 import { EncoderDecoder } from '../../models/encoder-decoder.js';
 import { UPERNET_TINYCONV } from '../../configs/upernet.js';
-import * as segTestCmd from '../../cli/commands/seg-test.js';
+import { runMila } from '../cli/run-mila.js';
 import { listAde20kSplit } from '../../models/segmentor-ade20k-split.js';
 import { evaluateSegmentor } from '../../models/segmentor-evaluate.js';
 
@@ -55,23 +54,8 @@ beforeAll(async () => {
 });
 
 async function mila(args: string[]): Promise<{ out: string[]; err: string; code: number }> {
-  const program = new Command();
-  program.exitOverride();
-  segTestCmd.register(program);
-  let out = '';
-  let err = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(['node', 'mila', ...args]);
-    return { out: out.split('\n').filter((l) => l.length > 0), err, code: Number(process.exitCode ?? 0) };
-  } finally {
-    process.exitCode = before;
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
+  const r = await runMila(...args);
+  return { out: r.lines, err: r.err, code: r.code };
 }
 
 /** Hand count over both images after reduce_zero_label: 0 and 255 ignored, raw 1/2/3 are classes 0/1/2. */

@@ -1,17 +1,16 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
 import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
 import { readLabelPng } from '../../eval/miou/label-png.js';
 import { EncoderDecoder } from '../../models/encoder-decoder.js';
 import { UPERNET_TINYCONV } from '../../configs/upernet.js';
-import * as segTestCmd from '../../cli/commands/seg-test.js';
+import { runMila } from '../cli/run-mila.js';
 
 // Worker threads load the compiled dist/ (npm ci's `prepare` builds it before `npm test`).
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mila-seg-workers-'));
@@ -52,23 +51,8 @@ beforeAll(async () => {
 });
 
 async function mila(args: string[]): Promise<{ out: string[]; err: string; code: number }> {
-  const program = new Command();
-  program.exitOverride();
-  segTestCmd.register(program);
-  let out = '';
-  let err = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(['node', 'mila', ...args]);
-    return { out: out.split('\n').filter((l) => l.length > 0), err, code: Number(process.exitCode ?? 0) };
-  } finally {
-    process.exitCode = before;
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
+  const r = await runMila(...args);
+  return { out: r.lines, err: r.err, code: r.code };
 }
 
 /** The JSON line without the timing fields, which legitimately differ between runs. */
