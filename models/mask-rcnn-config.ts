@@ -5,19 +5,13 @@
  * `maskRcnnModel()` builds one with mmdet's values; presets change only what the official configs change.
  */
 import type { Quad } from '../core/boxes/delta-xywh-coder.js';
+import type { MilaConfig } from '../backbones/mila/config.js';
 
 /** The official MLLA detection backbone kwargs (downstream/detection/configs/mlla/*.py). */
-export interface MilaDetBackboneConfig {
-  type: 'MILA';
-  embedDim: number;
-  depths: number[];
-  numHeads: number[];
-  mlpRatio: number;
-  qkvBias: boolean;
-  dropRate: number;
-  dropPathRate: number;
-  outIndices: number[];
-}
+export type MilaDetBackboneConfig = { type: 'MILA' } & Pick<
+  MilaConfig,
+  'embedDim' | 'depths' | 'numHeads' | 'mlpRatio' | 'qkvBias' | 'dropRate' | 'dropPathRate' | 'outIndices'
+>;
 
 /**
  * A backbone the caller constructs and passes to `new MaskRCNN(cfg, { backbone })` (anything implementing the

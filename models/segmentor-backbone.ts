@@ -1,19 +1,13 @@
 import type { Backbone } from '../backbones/contract.js';
 import { TinyConvBackbone } from './segmentor-tiny-backbone.js';
 import { MilaBackbone } from '../backbones/mila/backbone.js';
-import { milaConfig } from '../backbones/mila/config.js';
+import { milaConfig, type MilaConfig } from '../backbones/mila/config.js';
 
 /** The official MLLA backbone kwargs (downstream/segmentation/configs/mlla), as plain data. */
-export interface MilaSegBackboneConfig {
-  type: 'MILA';
-  embedDim: number;
-  depths: number[];
-  numHeads: number[];
-  mlpRatio: number;
-  qkvBias: boolean;
-  dropPathRate: number;
-  outIndices: number[];
-}
+export type MilaSegBackboneConfig = { type: 'MILA' } & Pick<
+  MilaConfig,
+  'embedDim' | 'depths' | 'numHeads' | 'mlpRatio' | 'qkvBias' | 'dropPathRate' | 'outIndices'
+>;
 
 /** A small conv stand-in (strides 4..32) for tests and quick runs. */
 export interface TinyConvSegBackboneConfig {
