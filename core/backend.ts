@@ -22,11 +22,20 @@ async function tryNative(pkg: string): Promise<boolean> {
   }
 }
 
+/** Native kernels (if built) and the fused MILA ops, on top of the backend's own. */
+async function registerOwnKernels(backendName: 'wasm' | 'cpu'): Promise<void> {
+  const { registerNativeKernels } = await import('./native/native-kernels.js');
+  const { registerFusedKernels } = await import('./fused/register-fused-kernels.js');
+  registerNativeKernels(backendName);
+  registerFusedKernels(backendName);
+}
+
 async function tryWasm(): Promise<boolean> {
   try {
     await import('@tensorflow/tfjs-backend-wasm');
     const { registerWasmExtraKernels } = await import('./wasm-kernels.js');
     registerWasmExtraKernels();
+    await registerOwnKernels('wasm');
     return await tf.setBackend('wasm');
   } catch {
     return false;
@@ -37,6 +46,7 @@ async function tryCpu(): Promise<boolean> {
   await import('@tensorflow/tfjs-backend-cpu');
   const { registerCpuExtraKernels } = await import('./wasm-kernels.js');
   registerCpuExtraKernels();
+  await registerOwnKernels('cpu');
   const ok = await tf.setBackend('cpu');
   // The cpu backend prints its own install banner on first use; we print one line of our own instead.
   if (ok) (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
@@ -82,7 +92,8 @@ export async function initBackend(requested?: string, opts: { quiet?: boolean } 
       if (!opts.quiet && !announced) {
         announced = true;
         const native = chosen === 'tensorflow';
-        process.stderr.write(`mila: backend ${candidate}${native ? '' : ` (${NATIVE_HINT})`}\n`);
+        const kernels = native ? '' : `, ${(await import('./native/addon.js')).nativeStatus()}`;
+        process.stderr.write(`mila: backend ${candidate}${kernels}${native ? '' : ` (${NATIVE_HINT})`}\n`);
       }
       return chosen;
     }

@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Bumped with native/src/addon.cc's kAbiVersion: a stale build is ignored rather than called wrongly. */
+const ABI_VERSION = 1;
+
+/** Set to 0 to run without the native kernels even when they are built. */
+export const NATIVE_ENV = 'MILA_NATIVE';
+
+/** The functions every build of native/ has; kernel files declare their own functions' types. */
+export interface NativeAddon {
+  abiVersion: number;
+  numThreads(): number;
+  setNumThreads(n: number): void;
+  sumSquares(x: Float32Array): number;
+}
+
+let loaded: { addon?: NativeAddon; status: string } | undefined;
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('core/native: package.json not found above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+  return dir;
+}
+
+function load(): { addon?: NativeAddon; status: string } {
+  if (process.env[NATIVE_ENV] === '0') return { status: `off (${NATIVE_ENV}=0)` };
+  const file = join(packageRoot(), 'native/build/Release/mila_native.node');
+  if (!existsSync(file)) return { status: 'not built (npm run build:native)' };
+  try {
+    const addon = createRequire(import.meta.url)(file) as NativeAddon;
+    if (addon.abiVersion !== ABI_VERSION) {
+      return { status: `stale build (abi ${addon.abiVersion}, want ${ABI_VERSION}): npm run build:native` };
+    }
+    return { addon, status: `native kernels, ${addon.numThreads()} threads` };
+  } catch (e) {
+    return { status: `failed to load (${(e as Error).message.split('\n')[0]})` };
+  }
+}
+
+/** The native kernels if built and enabled, else undefined (callers then use the wasm/JS kernels). */
+export function nativeAddon(): NativeAddon | undefined {
+  loaded ??= load();
+  return loaded.addon;
+}
+
+/** One phrase for logs and the benchmark: whether native kernels run, and why not. */
+export function nativeStatus(): string {
+  loaded ??= load();
+  return loaded.status;
+}
