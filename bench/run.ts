@@ -2,10 +2,11 @@
 /**
  * `npm run bench [-- --filter <substring>] [--backend <name>] [--runs <n>] [--vs-torch] [--profile] [--cpu-time]`
  *
- * Prints one JSON object per line per entry: {"name","backend","ms","runs","gflops","rss_mb"} — the
+ * Prints one JSON object per line per entry: {"name","backend","ms","runs","gflops","rss_mb","kernels"} — the
  * median wall time over >= `runs` timed runs after a warm-up, GFLOP/s over convolutions and matmuls,
- * and the peak resident memory of the process that ran it. Each entry runs in its own child process,
- * so peaks and allocator state do not leak between entries. Entries whose model is not in this build
+ * the peak resident memory of the process that ran it, and whether our native kernels ran (and on how
+ * many threads). Each entry runs in its own child process, so peaks and allocator state do not leak
+ * between entries. Entries whose model is not in this build
  * print {"name","backend","skipped": why}.
  */
 import { spawn } from 'node:child_process';
@@ -14,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../core/backend.js';
+import { nativeStatus } from '../core/native/addon.js';
 import { BENCH_ENTRIES } from './entries/index.js';
 import { EntryUnavailable } from './entry.js';
 import { profileRun } from './flop-count.js';
@@ -81,6 +83,7 @@ async function runChild(name: string, opts: Options): Promise<void> {
     name, backend, ms: round(timing.medianMs, 1), runs: timing.runs,
     gflops: profile.flops > 0 ? round(profile.flops / timing.medianMs / 1e6, 2) : null,
     rss_mb: Math.round(rssMb),
+    kernels: backend === 'tensorflow' ? 'libtensorflow' : nativeStatus(),
     ...(opts.cpuTime ? { clock: 'cpu' } : {}),
   }));
   if (opts.profile) {
