@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { recordMaskSeeds, replayMaskSeeds } from './layers/dropout.js';
+
+/**
+ * Gradient checkpointing, as torch.utils.checkpoint (mmdet/mmseg `with_cp`, MLLA `use_checkpoint`):
+ * `fn(...inputs)` runs without recording its intermediates on the gradient tape; only its inputs are kept.
+ * The backward pass runs `fn` again under a tape of its own and back-propagates through that recomputation,
+ * so the intermediates of one checkpointed region live at a time, for one forward more of compute.
+ *
+ * - `variables`: every variable `fn` reads whose gradient may be wanted (a module's `parameters()`). They are
+ *   passed to the op as extra inputs so that tfjs' tape routes their gradients; non-trainable ones are skipped.
+ * - `inputs` must be float32 (they receive gradients).
+ * - Dropout/DropPath inside `fn` see the same masks in the recomputation as in the forward (their seeds are
+ *   recorded and replayed, core/layers/dropout.ts). Any other randomness in `fn` would break that rule.
+ * - When no gradient is being recorded (inference, or inside another op's forward) this is exactly `fn(...inputs)`.
+ */
+export function recomputeInBackward<T extends tf.Tensor>(fn: (...xs: tf.Tensor[]) => T, inputs: tf.Tensor[], variables: readonly tf.Variable[]): T {
+  const engine = tf.engine();
+  if (!engine.isTapeOn()) return fn(...inputs);
+  for (const x of inputs) if (x.dtype !== 'float32') throw new Error(`recomputeInBackward: inputs must be float32 (got ${x.dtype})`);
+  const trainable = variables.filter((v) => v.trainable);
+  const nInputs = inputs.length;
+
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const xs = args.slice(0, nInputs) as tf.Tensor[];
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    // Runs as a kernel (tape off): intermediates are freed when it returns.
+    const { result, log } = recordMaskSeeds(() => fn(...xs));
+    save(xs); // clones sharing storage: they outlive the caller's tidy until the backward pass disposes them
+    const gradFunc = (dy: T, saved: tf.Tensor[]): tf.Tensor[] => {
+      const wrt = [...saved, ...trainable];
+      // tfjs 4.22's engine.gradients() replaces the tape when called at gradient depth 0 (which is where a
+      // gradFunc runs) and leaves it null at the end; the outer backward pass then needs its own tape back to
+      // dispose its saved tensors. So hold on to it and restore it.
+      const outerTape = engine.state.activeTape;
+      try {
+        const { value, grads } = engine.gradients(() => replayMaskSeeds(log, () => fn(...saved)), wrt, dy, true);
+        value.dispose();
+        return grads.map((g, i) => g ?? tf.zerosLike(wrt[i]!));
+      } finally {
+        engine.state.activeTape = outerTape;
+      }
+    };
+    return { value: result, gradFunc };
+  });
+  return op(...inputs, ...trainable) as T;
+}
