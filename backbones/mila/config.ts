@@ -20,6 +20,12 @@ export interface MilaConfig {
    * match key for key); the detection backbone computes RoPE for the actual input size.
    */
   imgSize: number;
+  /**
+   * Gradient checkpointing per block (the official `use_checkpoint`, mmdet/mmseg `with_cp`): a block keeps only
+   * its input for the backward pass and recomputes its forward there. Less memory, about one more forward of time.
+   * Outputs and gradients are unchanged; inference is unaffected.
+   */
+  useCheckpoint: boolean;
 }
 
 export const MILA_DEFAULTS: Omit<MilaConfig, 'embedDim' | 'depths' | 'numHeads'> = {
@@ -31,6 +37,7 @@ export const MILA_DEFAULTS: Omit<MilaConfig, 'embedDim' | 'depths' | 'numHeads'>
   inChans: 3,
   patchSize: 4,
   imgSize: 224,
+  useCheckpoint: false,
 };
 
 /** The official variants (cfgs/mlla_{t,s,b}.yaml and the detection configs). */
@@ -69,6 +76,7 @@ export function validateMilaConfig(cfg: MilaConfig): void {
   });
   if (cfg.outIndices.some((i) => !Number.isInteger(i) || i < 0 || i >= cfg.depths.length)) bad(`outIndices must be stage indices in 0..${cfg.depths.length - 1}`);
   if (cfg.embedDim % 2 !== 0) bad('embedDim must be even (the stem uses embedDim/2 channels)');
+  if (typeof cfg.useCheckpoint !== 'boolean') bad(`useCheckpoint must be true or false (got ${JSON.stringify(cfg.useCheckpoint)})`);
 }
 
 /** Channels of stage i. */
@@ -82,7 +90,7 @@ export function dropPathRates(cfg: MilaConfig): number[] {
   return Array.from({ length: total }, (_, i) => (total === 1 ? 0 : Math.fround((cfg.dropPathRate * i) / (total - 1))));
 }
 
-const CONFIG_KEYS = new Set<string>(['preset', 'embedDim', 'depths', 'numHeads', 'mlpRatio', 'qkvBias', 'dropRate', 'dropPathRate', 'outIndices', 'inChans', 'patchSize', 'imgSize']);
+const CONFIG_KEYS = new Set<string>(['preset', 'embedDim', 'depths', 'numHeads', 'mlpRatio', 'qkvBias', 'dropRate', 'dropPathRate', 'outIndices', 'inChans', 'patchSize', 'imgSize', 'useCheckpoint']);
 
 /** `--model mila_t` or `--model '{"embedDim":16,"depths":[1,1,2,1],"numHeads":[1,2,4,8]}'`. */
 export function parseMilaModelArg(arg: string): MilaConfig {

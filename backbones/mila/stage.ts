@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../../core/module.js';
+import { recomputeInBackward } from '../../core/recompute.js';
 import { ModuleList } from '../../core/layers/index.js';
 import { MllaBlock, type MllaBlockOptions } from './block.js';
 import { PatchMerging } from './patch-merging.js';
@@ -8,10 +9,13 @@ import { PatchMerging } from './patch-merging.js';
 export class MilaStage extends Module {
   readonly blocks: ModuleList<MllaBlock>;
   readonly downsample: PatchMerging | null;
+  /** Gradient checkpointing per block (official `use_checkpoint`): see core/recompute.ts. */
+  readonly useCheckpoint: boolean;
 
-  constructor(o: Omit<MllaBlockOptions, 'dropPath'> & { depth: number; dropPaths: number[]; downsample: boolean }) {
+  constructor(o: Omit<MllaBlockOptions, 'dropPath'> & { depth: number; dropPaths: number[]; downsample: boolean; useCheckpoint?: boolean }) {
     super();
-    const { depth, dropPaths, downsample, ...block } = o;
+    const { depth, dropPaths, downsample, useCheckpoint = false, ...block } = o;
+    this.useCheckpoint = useCheckpoint;
     this.blocks = this.registerModule('blocks', new ModuleList(Array.from({ length: depth }, (_, i) => new MllaBlock({ ...block, dropPath: dropPaths[i] ?? 0 }))));
     this.downsample = downsample ? this.registerModule('downsample', new PatchMerging(o.dim)) : null;
   }
@@ -20,7 +24,7 @@ export class MilaStage extends Module {
   forward(x: tf.Tensor4D): { out: tf.Tensor4D; next: tf.Tensor4D } {
     return tf.tidy(() => {
       let out = x;
-      for (const blk of this.blocks.items) out = blk.forward(out);
+      for (const blk of this.blocks.items) out = this.useCheckpoint ? recomputeInBackward((t) => blk.forward(t as tf.Tensor4D), [out], blk.parameters()) : blk.forward(out);
       if (out === x) out = x.clone();
       const next = this.downsample ? this.downsample.forward(out) : out;
       return { out, next };

@@ -39,6 +39,7 @@ export class MilaTrunk extends Module {
           depth,
           dropPaths: dpr.slice(start, start + depth),
           downsample: i < config.depths.length - 1,
+          useCheckpoint: config.useCheckpoint,
         }),
       );
       start += depth;
