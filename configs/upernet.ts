@@ -17,7 +17,7 @@ const ADE20K_CLASSES_COUNT = 150;
 const IMG_NORM = { type: 'Normalize', mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375], toRgb: true } as const;
 
 function mila(embedDim: number, depths: number[], numHeads: number[], dropPathRate: number): MilaSegBackboneConfig {
-  return { type: 'MILA', embedDim, depths, numHeads, mlpRatio: 4, qkvBias: true, dropPathRate, outIndices: [0, 1, 2, 3] };
+  return { type: 'MILA', embedDim, depths, numHeads, mlpRatio: 4, qkvBias: true, dropPathRate, outIndices: [0, 1, 2, 3], useCheckpoint: false };
 }
 
 function stageChannels(b: SegBackboneConfig): number[] {

@@ -10,7 +10,7 @@ import type { MilaConfig } from '../backbones/mila/config.js';
 /** The official MLLA detection backbone kwargs (downstream/detection/configs/mlla/*.py). */
 export type MilaDetBackboneConfig = { type: 'MILA' } & Pick<
   MilaConfig,
-  'embedDim' | 'depths' | 'numHeads' | 'mlpRatio' | 'qkvBias' | 'dropRate' | 'dropPathRate' | 'outIndices'
+  'embedDim' | 'depths' | 'numHeads' | 'mlpRatio' | 'qkvBias' | 'dropRate' | 'dropPathRate' | 'outIndices' | 'useCheckpoint'
 >;
 
 /**
@@ -250,7 +250,7 @@ export function maskRcnnModel(backbone: DetBackboneConfig, sizes: MaskRCNNSizes)
 
 /** The MLLA detection backbone dict of the official configs. */
 export function milaDetBackbone(embedDim: number, depths: number[], numHeads: number[], dropPathRate: number): MilaDetBackboneConfig {
-  return { type: 'MILA', embedDim, depths: [...depths], numHeads: [...numHeads], mlpRatio: 4, qkvBias: true, dropRate: 0, dropPathRate, outIndices: [0, 1, 2, 3] };
+  return { type: 'MILA', embedDim, depths: [...depths], numHeads: [...numHeads], mlpRatio: 4, qkvBias: true, dropRate: 0, dropPathRate, outIndices: [0, 1, 2, 3], useCheckpoint: false };
 }
 
 /** Channels of the backbone outputs a config declares (stage i of MILA has embedDim * 2^i). */

@@ -48,7 +48,9 @@ export function buildDetBackbone(cfg: DetBackboneConfig): Backbone {
   switch (cfg.type) {
     case 'MILA': {
       const { embedDim, depths, numHeads, mlpRatio, qkvBias, dropRate, dropPathRate, outIndices } = cfg;
-      return new MilaBackbone({ embedDim, depths: [...depths], numHeads: [...numHeads], mlpRatio, qkvBias, dropRate, dropPathRate, outIndices: [...outIndices] });
+      // Configs stored before useCheckpoint existed lack the key: off, as the official default.
+      const useCheckpoint = cfg.useCheckpoint === true;
+      return new MilaBackbone({ embedDim, depths: [...depths], numHeads: [...numHeads], mlpRatio, qkvBias, dropRate, dropPathRate, outIndices: [...outIndices], useCheckpoint });
     }
     case 'Custom':
       throw new Error(`models/mask-rcnn: the config's backbone is the custom '${cfg.name}': pass it as new MaskRCNN(cfg, { backbone })`);

@@ -6,7 +6,7 @@ import { milaConfig, type MilaConfig } from '../backbones/mila/config.js';
 /** The official MLLA backbone kwargs (downstream/segmentation/configs/mlla), as plain data. */
 export type MilaSegBackboneConfig = { type: 'MILA' } & Pick<
   MilaConfig,
-  'embedDim' | 'depths' | 'numHeads' | 'mlpRatio' | 'qkvBias' | 'dropPathRate' | 'outIndices'
+  'embedDim' | 'depths' | 'numHeads' | 'mlpRatio' | 'qkvBias' | 'dropPathRate' | 'outIndices' | 'useCheckpoint'
 >;
 
 /** A small conv stand-in (strides 4..32) for tests and quick runs. */
@@ -32,6 +32,8 @@ export function buildSegBackbone(cfg: SegBackboneConfig): Backbone {
           qkvBias: cfg.qkvBias,
           dropPathRate: cfg.dropPathRate,
           outIndices: [...cfg.outIndices],
+          // Configs stored before useCheckpoint existed lack the key: off, as the official default.
+          useCheckpoint: cfg.useCheckpoint === true,
         }),
       );
     default:

@@ -7,6 +7,10 @@ import { manualSeed } from '../../core/rng.js';
 import { MilaBackbone } from '../../backbones/mila/backbone.js';
 import { milaConfig, parseMilaModelArg } from '../../backbones/mila/config.js';
 import { AdamW } from '../../train/adamw.js';
+import { applyOverrides, configNames, getConfig } from '../../configs/index.js';
+import { buildDetBackbone } from '../../models/mask-rcnn.js';
+import type { DetBackboneConfig } from '../../models/mask-rcnn-config.js';
+import { buildSegBackbone, type SegBackboneConfig } from '../../models/segmentor-backbone.js';
 
 // Two blocks in stage 1 (so one checkpointed block feeds another) and drop-path on: the recomputation must
 // replay the forward's masks for the gradients to match.
@@ -58,6 +62,26 @@ describe('MILA backbone with useCheckpoint (per-block gradient checkpointing)', 
     expect(plain.layers.items.map((s) => s.useCheckpoint)).toEqual([false, false, false, false]);
     plain.dispose();
     ckpt.dispose();
+  });
+
+  it('is in every MILA preset (default false) and reaches the detector and segmentor backbones by --set', () => {
+    for (const name of configNames()) {
+      const backbone = (getConfig(name).model as { backbone: { type: string; useCheckpoint?: unknown } }).backbone;
+      if (backbone.type === 'MILA') expect(backbone.useCheckpoint, name).toBe(false);
+    }
+    const det = applyOverrides(getConfig('mask_rcnn_mila_tiny_fpn_synthetic'), ['model.backbone.useCheckpoint=true']);
+    const detBackbone = buildDetBackbone((det.model as { backbone: DetBackboneConfig }).backbone) as MilaBackbone;
+    expect(detBackbone.layers.items.every((s) => s.useCheckpoint)).toBe(true);
+    detBackbone.dispose();
+    const seg = applyOverrides(getConfig('upernet_mila_micro_128x128_2k_ade20k'), ['model.backbone.useCheckpoint=true']);
+    const segBackbone = buildSegBackbone((seg.model as { backbone: SegBackboneConfig }).backbone) as MilaBackbone;
+    expect(segBackbone.layers.items.every((s) => s.useCheckpoint)).toBe(true);
+    segBackbone.dispose();
+    // A config saved before the option existed (no key) builds with it off.
+    const { useCheckpoint: _, ...old } = (getConfig('upernet_mila_micro_128x128_2k_ade20k').model as { backbone: SegBackboneConfig & { type: 'MILA' } }).backbone;
+    const oldBackbone = buildSegBackbone(old as SegBackboneConfig) as MilaBackbone;
+    expect(oldBackbone.layers.items.some((s) => s.useCheckpoint)).toBe(false);
+    oldBackbone.dispose();
   });
 
   it('gives the same loss and the same gradient for every parameter (within 1e-5), drop-path on', () => {
