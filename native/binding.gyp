@@ -7,13 +7,36 @@
         "src/napi-args.cc",
         "src/thread-pool.cc",
         "src/gemm.cc",
+        "src/gemm-operands.cc",
         "src/conv.cc",
-        "src/elementwise.cc"
+        "src/conv-operands.cc",
+        "src/elementwise.cc",
+        "src/layer-norm.cc",
+        "src/linear-attention.cc"
       ],
+      "dependencies": ["mila_isa_avx512", "mila_isa_avx2", "mila_isa_generic"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-O3", "-std=c++17", "-fno-math-errno"],
       "ldflags": ["-pthread"],
       "cflags": ["-pthread"]
+    },
+    {
+      "target_name": "mila_isa_avx512",
+      "type": "static_library",
+      "sources": ["src/gemm-isa-avx512.cc"],
+      "cflags_cc": ["-O3", "-std=gnu++17", "-fPIC", "-fno-math-errno", "-ffp-contract=fast", "-mavx512f", "-mavx2", "-mfma", "-mprefer-vector-width=512"]
+    },
+    {
+      "target_name": "mila_isa_avx2",
+      "type": "static_library",
+      "sources": ["src/gemm-isa-avx2.cc"],
+      "cflags_cc": ["-O3", "-std=gnu++17", "-fPIC", "-fno-math-errno", "-ffp-contract=fast", "-mavx2", "-mfma"]
+    },
+    {
+      "target_name": "mila_isa_generic",
+      "type": "static_library",
+      "sources": ["src/gemm-isa-generic.cc"],
+      "cflags_cc": ["-O3", "-std=gnu++17", "-fPIC", "-fno-math-errno"]
     }
   ]
 }

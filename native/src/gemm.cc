@@ -1,12 +1,175 @@
+// gemm(): batched single-precision matrix products for BatchMatMul / _FusedMatMul, and the run-time
+// choice of instruction set for every kernel of gemm-core.h.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "gemm-core.h"
+#include "gemm-operands.h"
 #include "kernels.h"
 #include "napi-args.h"
 #include "thread-pool.h"
 
 namespace mila {
 
+namespace {
+
+const IsaKernels* chooseIsa() {
+  __builtin_cpu_init();
+  const char* forced = std::getenv("MILA_NATIVE_ISA");
+  const std::string want = forced ? forced : "";
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (want == "generic") return &isa_generic::kernels;
+  if (want == "avx2") return avx2 ? &isa_avx2::kernels : &isa_generic::kernels;
+  if (avx512) return &isa_avx512::kernels;
+  if (avx2) return &isa_avx2::kernels;
+  return &isa_generic::kernels;
+}
+
+struct ScratchSlot {
+  float* data = nullptr;
+  size_t floats = 0;
+  ~ScratchSlot() { std::free(data); }
+};
+
+thread_local ScratchSlot scratchSlots[4];
+
+// Multiply-adds below which a batch of products runs one product per thread rather than each product
+// over all threads (the per-product fork/join would cost more than it saves).
+constexpr double kSmallProductMacs = 1 << 21;
+
+struct BatchJob {
+  const MatrixOperand* a;
+  const MatrixOperand* b;
+  GemmTask task;  // c/aCtx/bCtx filled per batch item
+  const float* aBase;
+  const float* bBase;
+  float* cBase;
+  int64_t strideA, strideB, strideC;
+};
+
+void runBatchItems(void* ctx, int64_t begin, int64_t end) {
+  const BatchJob& job = *static_cast<const BatchJob*>(ctx);
+  for (int64_t i = begin; i < end; i++) {
+    MatrixOperand a = *job.a;
+    MatrixOperand b = *job.b;
+    a.data = job.aBase + i * job.strideA;
+    b.data = job.bBase + i * job.strideB;
+    GemmTask t = job.task;
+    t.aCtx = &a;
+    t.bCtx = &b;
+    t.c = job.cBase + i * job.strideC;
+    isaKernels().gemm(t);
+  }
+}
+
+void parallelTrampoline(int64_t n, int64_t grain, void (*fn)(void*, int64_t, int64_t), void* ctx) {
+  parallelFor(n, grain, [fn, ctx](int64_t b, int64_t e) { fn(ctx, b, e); });
+}
+
+void requireLength(size_t have, int64_t need, const char* what) {
+  if (need > 0 && static_cast<int64_t>(have) < need) {
+    throw ArgError{std::string(what) + " has " + std::to_string(have) + " elements, needs " + std::to_string(need)};
+  }
+}
+
+int32_t checkedActivation(int32_t act) {
+  if (act < kLinear || act > kLeakyRelu) throw ArgError{"unknown activation code " + std::to_string(act)};
+  return act;
+}
+
+// gemm(a, b, c, bias|null, batch, M, N, K, transA, transB, strideA, strideB, strideC, alpha, activation,
+//      activationAlpha): c[i] = act(alpha * op(a[i]) op(b[i]) + bias) for i < batch; a stride of 0
+// broadcasts one matrix over the batch. Row-major: op(a) is M x K, op(b) K x N; bias has length N.
+MILA_KERNEL(gemm, 16) {
+  size_t lenA, lenB, lenC, lenBias;
+  const float* aData = a.f32(0, &lenA);
+  const float* bData = a.f32(1, &lenB);
+  float* cData = a.f32(2, &lenC);
+  const float* bias = a.f32OrNull(3, &lenBias);
+  const int64_t batch = a.int64(4), M = a.int64(5), N = a.int64(6), K = a.int64(7);
+  const bool transA = a.boolean(8), transB = a.boolean(9);
+  const int64_t strideA = a.int64(10), strideB = a.int64(11), strideC = a.int64(12);
+  if (batch < 0 || M < 0 || N < 0 || K < 0 || strideA < 0 || strideB < 0 || strideC < 0) throw ArgError{"negative size or stride"};
+  if (batch == 0 || M == 0 || N == 0) return nullptr;
+  requireLength(lenA, (batch - 1) * strideA + M * K, "a");
+  requireLength(lenB, (batch - 1) * strideB + K * N, "b");
+  requireLength(lenC, (batch - 1) * strideC + M * N, "c");
+  if (batch > 1 && strideC < M * N) throw ArgError{"output matrices overlap (strideC < M * N)"};
+  if (bias) requireLength(lenBias, N, "bias");
+
+  const MatrixOperand opA{aData, transA ? M : K, transA};
+  const MatrixOperand opB{bData, transB ? K : N, transB};
+  BatchJob job;
+  job.a = &opA;
+  job.b = &opB;
+  job.aBase = aData;
+  job.bBase = bData;
+  job.cBase = cData;
+  job.strideA = strideA;
+  job.strideB = strideB;
+  job.strideC = strideC;
+  GemmTask& t = job.task;
+  t.M = M;
+  t.N = N;
+  t.K = K;
+  t.packA = packMatrixA;
+  t.packB = packMatrixB;
+  t.ldc = N;
+  t.alpha = static_cast<float>(a.number(13));
+  t.bias = bias;
+  t.activation = checkedActivation(a.int32(14));
+  t.activationAlpha = static_cast<float>(a.number(15));
+  const double macs = static_cast<double>(M) * N * (K > 0 ? K : 1);
+  if (batch > 1 && numThreads() > 1 && macs < kSmallProductMacs) {
+    t.parallel = false;
+    parallelFor(batch, 1, [&job](int64_t b, int64_t e) { runBatchItems(&job, b, e); });
+  } else {
+    runBatchItems(&job, 0, batch);
+  }
+  return nullptr;
+}
+
+MILA_KERNEL(gemmIsa, 0) {
+  napi_value v;
+  napi_create_string_utf8(a.env(), isaKernels().name, NAPI_AUTO_LENGTH, &v);
+  return v;
+}
+
+}  // namespace
+
+const IsaKernels& isaKernels() {
+  static const IsaKernels* chosen = chooseIsa();
+  return *chosen;
+}
+
+void parallelForRaw(int64_t n, int64_t grain, void (*fn)(void* ctx, int64_t begin, int64_t end), void* ctx) {
+  parallelTrampoline(n, grain, fn, ctx);
+}
+
+int poolThreads() { return numThreads(); }
+
+float* threadScratch(int slot, size_t floats) {
+  ScratchSlot& s = scratchSlots[slot];
+  if (s.floats < floats) {
+    std::free(s.data);
+    const size_t bytes = ((floats * sizeof(float) + 63) / 64) * 64;
+    s.data = static_cast<float*>(std::aligned_alloc(64, bytes));
+    if (!s.data) {
+      // Also reached on pool threads, where an exception could not propagate.
+      std::fprintf(stderr, "mila_native: out of memory for a %zu-byte work buffer\n", bytes);
+      std::abort();
+    }
+    s.floats = floats;
+  }
+  return s.data;
+}
+
 void registerGemm(napi_env env, napi_value exports) {
-  (void)env;
-  (void)exports;
+  exportFunction(env, exports, "gemm", gemm);
+  exportFunction(env, exports, "gemmIsa", gemmIsa);
 }
 
 }  // namespace mila

@@ -1,0 +1,122 @@
+#include "conv-operands.h"
+
+#include <cstring>
+
+namespace mila {
+
+namespace {
+
+// Copy `count` channels of x at (b, iy, ix) starting at channel c0 into dst with stride `step`, or zeros
+// when the pixel lies in the padding.
+inline void gatherChannels(const ConvGeometry& g, const float* x, int64_t b, int64_t iy, int64_t ix, int64_t c0, int64_t count, float* dst, int step) {
+  if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) {
+    for (int64_t c = 0; c < count; c++) dst[c * step] = 0.f;
+    return;
+  }
+  const float* src = x + ((b * g.inH + iy) * g.inW + ix) * g.inC + c0;
+  for (int64_t c = 0; c < count; c++) dst[c * step] = src[c];
+}
+
+}  // namespace
+
+void packPatchesA(const void* ctx, int64_t i0, int rows, int64_t k0, int kc, int MR, float* dst) {
+  const PatchOperand& op = *static_cast<const PatchOperand*>(ctx);
+  const ConvGeometry& g = *op.g;
+  for (int r = 0; r < rows; r++) {
+    const int64_t p = i0 + r;
+    const int64_t ox = p % g.outW, oy = (p / g.outW) % g.outH, b = p / (g.outW * g.outH);
+    // Walk the k range one tap (a run of contiguous channels) at a time.
+    int64_t k = k0;
+    const int64_t kEnd = k0 + kc;
+    while (k < kEnd) {
+      const int64_t tap = k / g.inC, c0 = k % g.inC;
+      const int64_t count = (g.inC - c0 < kEnd - k) ? g.inC - c0 : kEnd - k;
+      const int64_t ky = tap / g.kw, kx = tap % g.kw;
+      const int64_t iy = oy * g.strideH + ky * g.dilationH - g.padTop;
+      const int64_t ix = ox * g.strideW + kx * g.dilationW - g.padLeft;
+      gatherChannels(g, op.x, b, iy, ix, c0, count, dst + (k - k0) * MR + r, MR);
+      k += count;
+    }
+  }
+  for (int r = rows; r < MR; r++)
+    for (int k = 0; k < kc; k++) dst[k * MR + r] = 0.f;
+}
+
+void packPatchesTransposedA(const void* ctx, int64_t i0, int rows, int64_t k0, int kc, int MR, float* dst) {
+  const PatchOperand& op = *static_cast<const PatchOperand*>(ctx);
+  const ConvGeometry& g = *op.g;
+  // Per row of the panel: its tap offset and channel, fixed over the pixels.
+  int64_t dyOff[64], dxOff[64], chan[64];
+  for (int r = 0; r < rows; r++) {
+    const int64_t m = i0 + r, tap = m / g.inC;
+    chan[r] = m % g.inC;
+    dyOff[r] = (tap / g.kw) * g.dilationH - g.padTop;
+    dxOff[r] = (tap % g.kw) * g.dilationW - g.padLeft;
+  }
+  for (int k = 0; k < kc; k++) {
+    const int64_t p = k0 + k;
+    const int64_t ox = p % g.outW, oy = (p / g.outW) % g.outH, b = p / (g.outW * g.outH);
+    const int64_t baseY = oy * g.strideH, baseX = ox * g.strideW;
+    const float* image = op.x + b * g.inH * g.inW * g.inC;
+    float* d = dst + k * MR;
+    for (int r = 0; r < rows; r++) {
+      const int64_t iy = baseY + dyOff[r], ix = baseX + dxOff[r];
+      d[r] = (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) ? 0.f : image[(iy * g.inW + ix) * g.inC + chan[r]];
+    }
+    for (int r = rows; r < MR; r++) d[r] = 0.f;
+  }
+}
+
+void packInputGradA(const void* ctx, int64_t i0, int rows, int64_t k0, int kc, int MR, float* dst) {
+  const InputGradPhase& ph = *static_cast<const InputGradPhase*>(ctx);
+  const ConvGeometry& g = *ph.g;
+  for (int r = 0; r < rows; r++) {
+    const int64_t p = i0 + r;
+    const int64_t qx = p % ph.rowsX, qy = (p / ph.rowsX) % ph.rowsY, b = p / (ph.rowsX * ph.rowsY);
+    const int64_t iy = ph.py + qy * g.strideH, ix = ph.px + qx * g.strideW;
+    int64_t k = k0;
+    const int64_t kEnd = k0 + kc;
+    while (k < kEnd) {
+      const int64_t tap = k / g.outC, c0 = k % g.outC;
+      const int64_t count = (g.outC - c0 < kEnd - k) ? g.outC - c0 : kEnd - k;
+      const int64_t ky = ph.tapsY[tap / ph.nTapsX], kx = ph.tapsX[tap % ph.nTapsX];
+      // Exact division: the phase's taps are the ones that reach a whole output pixel.
+      const int64_t oy = (iy + g.padTop - ky * g.dilationH) / g.strideH;
+      const int64_t ox = (ix + g.padLeft - kx * g.dilationW) / g.strideW;
+      const bool inside = iy + g.padTop - ky * g.dilationH >= 0 && ix + g.padLeft - kx * g.dilationW >= 0 && oy < g.outH && ox < g.outW;
+      float* d = dst + (k - k0) * MR + r;
+      if (inside) {
+        const float* src = ph.dy + ((b * g.outH + oy) * g.outW + ox) * g.outC + c0;
+        for (int64_t c = 0; c < count; c++) d[c * MR] = src[c];
+      } else {
+        for (int64_t c = 0; c < count; c++) d[c * MR] = 0.f;
+      }
+      k += count;
+    }
+  }
+  for (int r = rows; r < MR; r++)
+    for (int k = 0; k < kc; k++) dst[k * MR + r] = 0.f;
+}
+
+void packInputGradB(const void* ctx, int64_t k0, int kc, int64_t j0, int cols, int NR, float* dst) {
+  const InputGradPhase& ph = *static_cast<const InputGradPhase*>(ctx);
+  const ConvGeometry& g = *ph.g;
+  for (int k = 0; k < kc; k++) {
+    const int64_t kk = k0 + k, tap = kk / g.outC, co = kk % g.outC;
+    const int64_t ky = ph.tapsY[tap / ph.nTapsX], kx = ph.tapsX[tap % ph.nTapsX];
+    const float* src = ph.w + ((ky * g.kw + kx) * g.inC + j0) * g.outC + co;
+    float* d = dst + k * NR;
+    for (int c = 0; c < cols; c++) d[c] = src[c * g.outC];
+    for (int c = cols; c < NR; c++) d[c] = 0.f;
+  }
+}
+
+float* inputGradRow(const void* ctx, int64_t i) {
+  const InputGradPhase& ph = *static_cast<const InputGradPhase*>(ctx);
+  const ConvGeometry& g = *ph.g;
+  const int64_t qx = i % ph.rowsX, qy = (i / ph.rowsX) % ph.rowsY, b = i / (ph.rowsX * ph.rowsY);
+  const int64_t iy = ph.py + qy * g.strideH, ix = ph.px + qx * g.strideW;
+  return ph.dx + ((b * g.inH + iy) * g.inW + ix) * g.inC;
+}
+
+}  // namespace mila

@@ -1,0 +1,72 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../core/backend.js';
+import { registerAllGradients } from '../../core/kernels/register-gradients.js';
+import { nativeStatus } from '../../core/native/addon.js';
+import { nativeKernelAddon } from '../../core/native/native-api.js';
+import { nativeKernelCounts, setNativeKernelsEnabled } from '../../core/native/kernel-fallback.js';
+import { NATIVE_KERNELS } from '../../core/native/native-kernels.js';
+import { makeInputs, runCase, worstRelativeError } from '../kernels/compare-backends.js';
+import { CONV_CASES, DEPTHWISE_CASES, MATMUL_CASES, type NativeCase } from './native-cases.js';
+
+// MILA_NATIVE=0 is the only way to skip: without it, a missing or stale build fails here.
+const off = process.env.MILA_NATIVE === '0';
+
+describe.skipIf(off)('native kernels match the stock cpu backend (forward and gradients, 1e-4 relative)', () => {
+  beforeAll(async () => {
+    expect(nativeKernelAddon(), `native addon: ${nativeStatus()}`).toBeDefined();
+    await registerAllGradients();
+    await initBackend('cpu', { quiet: true });
+    await initBackend('wasm', { quiet: true });
+  });
+
+  it('replaces every kernel it should on both backends', () => {
+    for (const backend of ['cpu', 'wasm']) {
+      for (const { name, kernelFunc } of NATIVE_KERNELS) {
+        expect(tf.getKernel(name, backend)?.kernelFunc, `${name} on ${backend}`).toBe(kernelFunc);
+      }
+    }
+  });
+
+  const check = (c: NativeCase, k: number) => async () => {
+    const inputs = makeInputs(c, 7000 + k);
+    setNativeKernelsEnabled(false);
+    let ref;
+    try {
+      ref = await runCase(c, inputs, 'cpu');
+    } finally {
+      setNativeKernelsEnabled(true);
+    }
+    const before = nativeKernelCounts();
+    for (const backend of ['cpu', 'wasm']) {
+      const got = await runCase(c, inputs, backend);
+      expect(worstRelativeError(got.forward, ref.forward), `forward on ${backend}`).toBeLessThan(1e-4);
+      expect(got.grads.length).toBe(ref.grads.length);
+      got.grads.forEach((g, i) => expect(worstRelativeError(g, ref.grads[i]!), `gradient of input ${i} on ${backend}`).toBeLessThan(1e-4));
+    }
+    if (!c.forwardOnly) expect(ref.grads.length).toBeGreaterThan(0);
+    const after = nativeKernelCounts();
+    for (const name of c.kernels) {
+      const ran = (after[name]?.native ?? 0) - (before[name]?.native ?? 0);
+      expect(ran, `${name} computed natively on both backends`).toBeGreaterThanOrEqual(2);
+    }
+  };
+
+  describe('matmul', () => MATMUL_CASES.forEach((c, k) => it(c.name, check(c, k))));
+  describe('conv2d', () => CONV_CASES.forEach((c, k) => it(c.name, check(c, 100 + k))));
+  describe('depthwise', () => DEPTHWISE_CASES.forEach((c, k) => it(c.name, check(c, 200 + k))));
+
+  it('falls back to the previous kernel for what it does not compute (prelu, int32)', () => {
+    const before = nativeKernelCounts()['_FusedMatMul']?.fallback ?? 0;
+    tf.setBackend('cpu');
+    const y = tf.tidy(() =>
+      tf.fused.matMul({ a: tf.tensor2d([[1, -2]]), b: tf.tensor2d([[1], [1]]), activation: 'prelu', preluActivationWeights: tf.tensor1d([0.5]) }),
+    );
+    expect(Array.from(y.dataSync())).toEqual([-0.5]);
+    y.dispose();
+    expect(nativeKernelCounts()['_FusedMatMul']!.fallback).toBe(before + 1);
+    const i = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]], undefined, 'int32'), tf.tensor2d([[3], [4]], undefined, 'int32')));
+    expect(Array.from(i.dataSync())).toEqual([11]);
+    i.dispose();
+  });
+});
