@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../../core/module.js';
 import { Conv2d, Linear } from '../../core/layers/index.js';
-import { applyRope, RoPE } from './rope.js';
+import { RoPE, ropePairTables } from './rope.js';
+import { fusedAttnOutput, fusedEluRope, toHeads } from '../../core/fused/fused-ops.js';
 import { initLinearAsOfficial } from './init.js';
 
 /**
@@ -9,7 +10,9 @@ import { initLinearAsOfficial } from './init.js';
  *   q, k = elu(qk(x)) + 1 (two halves), v = x
  *   z    = 1 / (q . mean_n(k) + 1e-6)                per head and position
  *   out  = (rope(q) @ (rope(k)^T v / n)) * z + lepe(v)
- * The per-head k^T v products are one batched matmul over [batch*heads, n, headDim].
+ * The per-head k^T v products are one batched matmul over [batch*heads, n, headDim]. The element-wise work
+ * is two fused ops (core/fused): elu + 1 with RoPE straight into the per-head layout, and the output
+ * (head transpose, normaliser, LePE add).
  */
 export class LinearAttention extends Module {
   readonly qk: Linear;
@@ -31,29 +34,12 @@ export class LinearAttention extends Module {
       const [b, h, w, c] = x.shape;
       const n = h * w;
       const heads = this.numHeads;
-      const d = this.headDim;
-      const qk = tf.add(tf.elu(this.qk.forward(x)), 1) as tf.Tensor4D; // [b, h, w, 2c]: q then k
-      const qkRope = applyRope(qk, c);
-      const [q, k] = tf.split(qk, 2, 3);
-      const [qRope, kRope] = tf.split(qkRope, 2, 3);
-
-      // Normaliser: q . mean(k) within each head.
-      const kMean = tf.mean(k!, [1, 2], true); // [b, 1, 1, c]
-      const qDotK = tf.sum(tf.reshape(tf.mul(q!, kMean), [b, n, heads, d]), 3, true); // [b, n, heads, 1]
-      const z = tf.reciprocal(tf.add(qDotK, 1e-6));
-
-      let out: tf.Tensor;
-      if (heads === 1) {
-        const kv = tf.mul(tf.matMul(tf.reshape(kRope!, [b, n, c]), tf.reshape(x, [b, n, c]), true, false), 1 / n); // [b, c, c]
-        out = tf.matMul(tf.reshape(qRope!, [b, n, c]), kv); // [b, n, c]
-      } else {
-        const toHeads = (t: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(t, [b, n, heads, d]), [0, 2, 1, 3]), [b * heads, n, d]);
-        const kv = tf.mul(tf.matMul(toHeads(kRope!), toHeads(x), true, false), 1 / n); // [b*heads, d, d]
-        const o = tf.matMul(toHeads(qRope!), kv); // [b*heads, n, d]
-        out = tf.transpose(tf.reshape(o, [b, heads, n, d]), [0, 2, 1, 3]); // [b, n, heads, d]
-      }
-      const attn = tf.reshape(tf.mul(tf.reshape(out, [b, n, heads, d]), z), [b, h, w, c]);
-      return tf.add(attn, this.lepe.forward(x)) as tf.Tensor4D;
+      const { cos, sin } = ropePairTables(h, w, c);
+      const { q, k, qRope, kRope } = fusedEluRope(this.qk.forward(x) as tf.Tensor4D, cos, sin, heads);
+      const kMean = tf.reshape(tf.mean(k, [1, 2]), [b, c]) as tf.Tensor2D;
+      const kv = tf.mul(tf.matMul(kRope, toHeads(x, heads), true, false), 1 / n); // [b*heads, d, d]
+      const o = tf.matMul(qRope, kv) as tf.Tensor3D; // [b*heads, n, d]
+      return fusedAttnOutput(o, q, kMean, this.lepe.forward(x) as tf.Tensor4D, heads);
     });
   }
 }

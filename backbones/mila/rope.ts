@@ -51,33 +51,17 @@ interface RopeTables {
 const MAX_CACHED_SIZES = 16;
 const cache = new Map<string, RopeTables>();
 
-/** Tables for an h x w map of c channels (q and k: 2c), cached per size (LRU) and kept out of any tidy scope. */
-export function ropeTables(h: number, w: number, c: number): RopeTables {
-  const key = `${tf.getBackend()}:${h}x${w}x${c}`;
+/** Tables cached per backend, kind and size (LRU), kept out of any tidy scope. */
+function cachedTables(kind: string, h: number, w: number, c: number, make: () => RopeTables): RopeTables {
+  const key = `${tf.getBackend()}:${kind}:${h}x${w}x${c}`;
   const hit = cache.get(key);
   if (hit) {
     cache.delete(key);
     cache.set(key, hit);
     return hit;
   }
-  const { cos, sin } = ropeAngles(h, w, c);
-  const pairs = c / 2;
-  const cosT = new Float32Array(h * w * 2 * c);
-  const sinT = new Float32Array(h * w * 2 * c);
-  for (let s = 0; s < h * w; s++) {
-    for (let half = 0; half < 2; half++) {
-      const out = s * 2 * c + half * c;
-      for (let p = 0; p < pairs; p++) {
-        const cv = cos[s * pairs + p]!;
-        const sv = sin[s * pairs + p]!;
-        cosT[out + 2 * p] = cv;
-        cosT[out + 2 * p + 1] = cv;
-        sinT[out + 2 * p] = -sv;
-        sinT[out + 2 * p + 1] = sv;
-      }
-    }
-  }
-  const tables = { cos: tf.keep(tf.tensor3d(cosT, [h, w, 2 * c])), sin: tf.keep(tf.tensor3d(sinT, [h, w, 2 * c])) };
+  const made = make();
+  const tables = { cos: tf.keep(made.cos), sin: tf.keep(made.sin) };
   cache.set(key, tables);
   if (cache.size > MAX_CACHED_SIZES) {
     const [oldKey, old] = cache.entries().next().value as [string, RopeTables];
@@ -86,6 +70,38 @@ export function ropeTables(h: number, w: number, c: number): RopeTables {
     old.sin.dispose();
   }
   return tables;
+}
+
+/** Tables for an h x w map of c channels (q and k: 2c), for the composite `applyRope`. */
+export function ropeTables(h: number, w: number, c: number): RopeTables {
+  return cachedTables('full', h, w, c, () => {
+    const { cos, sin } = ropeAngles(h, w, c);
+    const pairs = c / 2;
+    const cosT = new Float32Array(h * w * 2 * c);
+    const sinT = new Float32Array(h * w * 2 * c);
+    for (let s = 0; s < h * w; s++) {
+      for (let half = 0; half < 2; half++) {
+        const out = s * 2 * c + half * c;
+        for (let p = 0; p < pairs; p++) {
+          const cv = cos[s * pairs + p]!;
+          const sv = sin[s * pairs + p]!;
+          cosT[out + 2 * p] = cv;
+          cosT[out + 2 * p + 1] = cv;
+          sinT[out + 2 * p] = -sv;
+          sinT[out + 2 * p + 1] = sv;
+        }
+      }
+    }
+    return { cos: tf.tensor3d(cosT, [h, w, 2 * c]), sin: tf.tensor3d(sinT, [h, w, 2 * c]) };
+  });
+}
+
+/** cos and sin of each channel pair's angle, [h, w, c/2] (unsigned), for the fused `fusedEluRope`. */
+export function ropePairTables(h: number, w: number, c: number): RopeTables {
+  return cachedTables('pairs', h, w, c, () => {
+    const { cos, sin } = ropeAngles(h, w, c);
+    return { cos: tf.tensor3d(cos, [h, w, c / 2]), sin: tf.tensor3d(sin, [h, w, c / 2]) };
+  });
 }
 
 /** Free every cached table (tests that count tensors, or a process switching backends). */

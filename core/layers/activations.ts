@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, type Layer } from '../module.js';
+import { fusedGelu, fusedSilu } from '../fused/fused-ops.js';
 
-const SQRT1_2 = Math.SQRT1_2;
-
-/** Exact GELU as PyTorch's default: 0.5 x (1 + erf(x / sqrt 2)). */
+/** Exact GELU as PyTorch's default: 0.5 x (1 + erf(x / sqrt 2)); one fused kernel on wasm/cpu. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, SQRT1_2)), 1)));
+  return fusedGelu(x);
 }
 
+/** x sigmoid(x); one fused kernel on wasm/cpu. */
 export function silu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+  return fusedSilu(x);
 }
 
 /** Activation modules exist (besides the functions) so that Sequential indices match PyTorch's names. */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, type Layer } from '../module.js';
 import { constant } from '../init.js';
+import { fusedLayerNorm } from '../fused/fused-ops.js';
 
 /** nn.LayerNorm over the last axis (the channel axis of NHWC tensors), biased variance as PyTorch. */
 export class LayerNorm extends Module implements Layer {
@@ -13,12 +14,8 @@ export class LayerNorm extends Module implements Layer {
     this.bias = this.registerParameter('bias', constant([normalizedShape], 0), [normalizedShape]);
   }
 
+  /** One fused kernel on wasm/cpu (one pass forward and backward), tfjs ops elsewhere. */
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const axis = x.rank - 1;
-      const { mean, variance } = tf.moments(x, axis, true);
-      const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-      return tf.add(tf.mul(xhat, this.weight), this.bias);
-    });
+    return fusedLayerNorm(x, this.weight as tf.Tensor1D, this.bias as tf.Tensor1D, this.eps);
   }
 }

@@ -1,0 +1,126 @@
+/**
+ * The fused kernels as tfjs kernel functions for the wasm and cpu backends: outputs are allocated first, then
+ * every tensor is read and written in place through KernelHost views (wasm heap or the cpu backend's arrays)
+ * by the active FusedCompute (native or JS).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { KernelHost } from '../kernels/kernel-host.js';
+import { fusedCompute } from './fused-compute.js';
+import { FUSED, type HeadsAttrs, type LayerNormAttrs } from './kernel-names.js';
+
+type Inputs = Record<string, tf.TensorInfo>;
+
+function unary(run: (x: Float32Array, y: Float32Array) => void): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const { x } = inputs as Inputs;
+    const host = new KernelHost(backend);
+    const y = host.allocFloat32([...x!.shape]);
+    run(host.f32(x!), host.f32(y));
+    return y;
+  };
+}
+
+/** dx from (saved, dy): the saved tensor is the forward's input or output, as the op needs. */
+function unaryGrad(saved: string, run: (s: Float32Array, dy: Float32Array, dx: Float32Array) => void): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const ins = inputs as Inputs;
+    const host = new KernelHost(backend);
+    const dx = host.allocFloat32([...ins[saved]!.shape]);
+    run(host.f32(ins[saved]!), host.f32(ins.dy!), host.f32(dx));
+    return dx;
+  };
+}
+
+function shapeOfAttention(q: tf.TensorInfo, heads: number): { batch: number; tokens: number; channels: number; heads: number } {
+  if (q.shape.length !== 4) throw new Error(`core/fused: attention maps must be [b, h, w, c], got [${q.shape.join(', ')}]`);
+  const [batch, h, w, channels] = q.shape as [number, number, number, number];
+  if (channels % heads !== 0) throw new Error(`core/fused: ${channels} channels do not split into ${heads} heads`);
+  return { batch, tokens: h * w, channels, heads };
+}
+
+const layerNorm: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, weight, bias } = inputs as Inputs;
+  const { eps } = attrs as unknown as LayerNormAttrs;
+  const host = new KernelHost(backend);
+  const y = host.allocFloat32([...x!.shape]);
+  fusedCompute().layerNormForward(host.f32(x!), host.f32(weight!), host.f32(bias!), host.f32(y), eps);
+  return y;
+};
+
+const layerNormGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, weight, dy } = inputs as Inputs;
+  const { eps } = attrs as unknown as LayerNormAttrs;
+  const host = new KernelHost(backend);
+  const dx = host.allocFloat32([...x!.shape]);
+  const dw = host.allocFloat32([...weight!.shape]);
+  const db = host.allocFloat32([...weight!.shape]);
+  fusedCompute().layerNormBackward(host.f32(x!), host.f32(weight!), host.f32(dy!), host.f32(dx), host.f32(dw), host.f32(db), eps);
+  return [dx, dw, db];
+};
+
+/** x: [b, h, w, 2c] (q then k, before elu + 1) -> q, k: [b, h, w, c]; qRope, kRope: [b * heads, h * w, c / heads]. */
+const eluRope: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, cos, sin } = inputs as Inputs;
+  const { heads } = attrs as unknown as HeadsAttrs;
+  const [b, h, w, c2] = x!.shape as [number, number, number, number];
+  const s = shapeOfAttention({ ...x!, shape: [b, h, w, c2 / 2] }, heads);
+  const host = new KernelHost(backend);
+  const half = [b, h, w, s.channels];
+  const headMajor = [b * heads, s.tokens, s.channels / heads];
+  const outs = [host.allocFloat32(half), host.allocFloat32(half), host.allocFloat32(headMajor), host.allocFloat32(headMajor)];
+  const [q, k, qr, kr] = outs.map((t) => host.f32(t)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  fusedCompute().eluRopeForward(host.f32(x!), host.f32(cos!), host.f32(sin!), q, k, qr, kr, s.batch, s.tokens, s.channels, heads);
+  return outs;
+};
+
+const eluRopeGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { q, k, dq, dk, dqRope, dkRope, cos, sin } = inputs as Inputs;
+  const { heads } = attrs as unknown as HeadsAttrs;
+  const s = shapeOfAttention(q!, heads);
+  const host = new KernelHost(backend);
+  const [b, h, w] = q!.shape as [number, number, number];
+  const dx = host.allocFloat32([b, h, w, 2 * s.channels]);
+  const f = (t: tf.TensorInfo) => host.f32(t);
+  fusedCompute().eluRopeBackward(f(q!), f(k!), f(dq!), f(dk!), f(dqRope!), f(dkRope!), f(cos!), f(sin!), f(dx), s.batch, s.tokens, s.channels, heads);
+  return dx;
+};
+
+/** o: [b * heads, n, d], q and lepe: [b, h, w, c], kMean: [b, c] -> [b, h, w, c]. */
+const attnOutput: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { o, q, kMean, lepe } = inputs as Inputs;
+  const { heads } = attrs as unknown as HeadsAttrs;
+  const s = shapeOfAttention(q!, heads);
+  const host = new KernelHost(backend);
+  const y = host.allocFloat32([...q!.shape]);
+  const f = (t: tf.TensorInfo) => host.f32(t);
+  fusedCompute().attnOutputForward(f(o!), f(q!), f(kMean!), f(lepe!), f(y), s.batch, s.tokens, s.channels, heads);
+  return y;
+};
+
+const attnOutputGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { o, q, kMean, dy } = inputs as Inputs;
+  const { heads } = attrs as unknown as HeadsAttrs;
+  const s = shapeOfAttention(q!, heads);
+  const host = new KernelHost(backend);
+  const dO = host.allocFloat32([...o!.shape]);
+  const dQ = host.allocFloat32([...q!.shape]);
+  const dM = host.allocFloat32([...kMean!.shape]);
+  const f = (t: tf.TensorInfo) => host.f32(t);
+  fusedCompute().attnOutputBackward(f(o!), f(q!), f(kMean!), f(dy!), f(dO), f(dQ), f(dM), s.batch, s.tokens, s.channels, heads);
+  return [dO, dQ, dM];
+};
+
+export const FUSED_KERNELS: readonly { name: string; kernelFunc: tf.KernelFunc }[] = [
+  { name: FUSED.gelu, kernelFunc: unary((x, y) => fusedCompute().geluForward(x, y)) },
+  { name: FUSED.geluGrad, kernelFunc: unaryGrad('x', (x, dy, dx) => fusedCompute().geluBackward(x, dy, dx)) },
+  { name: FUSED.silu, kernelFunc: unary((x, y) => fusedCompute().siluForward(x, y)) },
+  { name: FUSED.siluGrad, kernelFunc: unaryGrad('x', (x, dy, dx) => fusedCompute().siluBackward(x, dy, dx)) },
+  { name: FUSED.eluPlusOne, kernelFunc: unary((x, y) => fusedCompute().eluPlusOneForward(x, y)) },
+  { name: FUSED.eluPlusOneGrad, kernelFunc: unaryGrad('y', (y, dy, dx) => fusedCompute().eluPlusOneBackward(y, dy, dx)) },
+  { name: FUSED.layerNorm, kernelFunc: layerNorm },
+  { name: FUSED.layerNormGrad, kernelFunc: layerNormGrad },
+  { name: FUSED.eluRope, kernelFunc: eluRope },
+  { name: FUSED.eluRopeGrad, kernelFunc: eluRopeGrad },
+  { name: FUSED.attnOutput, kernelFunc: attnOutput },
+  { name: FUSED.attnOutputGrad, kernelFunc: attnOutputGrad },
+];

@@ -1,0 +1,126 @@
+/**
+ * The fused ops' public functions. Each runs its fused kernel when the active backend has it (wasm and cpu,
+ * after initBackend) and otherwise composes the same function from tfjs ops (e.g. on tfjs-node), so models
+ * call these on any backend. Gradients: core/fused/fused-gradients.ts (kernels), tfjs' own (composites).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { FUSED } from './kernel-names.js';
+
+function hasKernel(name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+function run(name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): tf.Tensor | tf.Tensor[] {
+  return tf.engine().runKernel(name, inputs, attrs);
+}
+
+/** Exact GELU as PyTorch's default: x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)). */
+export function fusedGelu<T extends tf.Tensor>(x: T): T {
+  return (hasKernel(FUSED.gelu) ? run(FUSED.gelu, { x }) : compositeGelu(x)) as T;
+}
+
+export function compositeGelu<T extends tf.Tensor>(x: T): T {
+  return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1))) as T;
+}
+
+/** SiLU (swish): x sigmoid(x). */
+export function fusedSilu<T extends tf.Tensor>(x: T): T {
+  return (hasKernel(FUSED.silu) ? run(FUSED.silu, { x }) : compositeSilu(x)) as T;
+}
+
+export function compositeSilu<T extends tf.Tensor>(x: T): T {
+  return tf.tidy(() => tf.mul(x, tf.sigmoid(x))) as T;
+}
+
+/** elu(x) + 1 (alpha 1), the positive feature map of MILA's linear attention. */
+export function fusedEluPlusOne<T extends tf.Tensor>(x: T): T {
+  return (hasKernel(FUSED.eluPlusOne) ? run(FUSED.eluPlusOne, { x }) : tf.tidy(() => tf.add(tf.elu(x), 1))) as T;
+}
+
+/** nn.LayerNorm over the last axis: (x - mean) / sqrt(biased var + eps) * weight + bias. */
+export function fusedLayerNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): T {
+  if (x.shape[x.rank - 1] !== weight.shape[0] || bias.shape[0] !== weight.shape[0]) {
+    throw new Error(`core/fused: LayerNorm of ${weight.shape[0]} channels got an input of shape [${x.shape.join(', ')}]`);
+  }
+  return (hasKernel(FUSED.layerNorm) ? run(FUSED.layerNorm, { x, weight, bias }, { eps }) : compositeLayerNorm(x, weight, bias, eps)) as T;
+}
+
+export function compositeLayerNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): T {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, x.rank - 1, true);
+    const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+    return tf.add(tf.mul(xhat, weight), bias);
+  }) as T;
+}
+
+export interface EluRopeResult {
+  /** elu(x) + 1 of the first half of the channels: [b, h, w, c]. */
+  q: tf.Tensor4D;
+  /** elu(x) + 1 of the second half: [b, h, w, c]. */
+  k: tf.Tensor4D;
+  /** RoPE(q), head-major: [b * heads, h * w, c / heads]. */
+  qRope: tf.Tensor3D;
+  /** RoPE(k), head-major: [b * heads, h * w, c / heads]. */
+  kRope: tf.Tensor3D;
+}
+
+/**
+ * q, k = elu(x) + 1 (x: [b, h, w, 2c], q then k), and both rotated by RoPE — channel pair p at a position
+ * turns by that position's angle (cos, sin: [h, w, c/2]) — into the per-head layout the attention's matmuls use.
+ */
+export function fusedEluRope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor, heads: number): EluRopeResult {
+  const [b, h, w, c2] = x.shape;
+  if (c2 % 4 !== 0 || cos.size !== h * w * (c2 / 4) || sin.size !== cos.size || (c2 / 2) % heads !== 0) {
+    throw new Error(`core/fused: eluRope needs x [b, h, w, 2c] with c even and divisible by ${heads} heads and tables of h*w*c/2; got x [${x.shape.join(', ')}], table of ${cos.size}`);
+  }
+  // The kernels rotate pairs within a head, so they need an even head dimension (MILA's always is).
+  if (!hasKernel(FUSED.eluRope) || (c2 / 2 / heads) % 2 !== 0) return compositeEluRope(x, cos, sin, heads);
+  const [q, k, qRope, kRope] = run(FUSED.eluRope, { x, cos, sin }, { heads }) as tf.Tensor[];
+  return { q: q as tf.Tensor4D, k: k as tf.Tensor4D, qRope: qRope as tf.Tensor3D, kRope: kRope as tf.Tensor3D };
+}
+
+/** [b, h, w, c] -> [b * heads, h * w, c / heads]. */
+export function toHeads(t: tf.Tensor4D, heads: number): tf.Tensor3D {
+  const [b, h, w, c] = t.shape;
+  const n = h * w;
+  if (heads === 1) return tf.reshape(t, [b, n, c]);
+  return tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(t, [b, n, heads, c / heads]), [0, 2, 1, 3]), [b * heads, n, c / heads]));
+}
+
+export function compositeEluRope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor, heads: number): EluRopeResult {
+  const [b, h, w, c2] = x.shape;
+  const c = c2 / 2;
+  const out = tf.tidy(() => {
+    const [q, k] = tf.split(tf.add(tf.elu(x), 1), 2, 3) as [tf.Tensor4D, tf.Tensor4D];
+    const cs = tf.reshape(cos, [1, h, w, c / 2, 1]);
+    const sn = tf.reshape(sin, [1, h, w, c / 2, 1]);
+    const rotate = (t: tf.Tensor4D): tf.Tensor4D => {
+      const [even, odd] = tf.split(tf.reshape(t, [b, h, w, c / 2, 2]), 2, 4);
+      const re = tf.sub(tf.mul(even!, cs), tf.mul(odd!, sn));
+      const ro = tf.add(tf.mul(odd!, cs), tf.mul(even!, sn));
+      return tf.reshape(tf.concat([re, ro], 4), [b, h, w, c]);
+    };
+    return { q, k, qRope: toHeads(rotate(q), heads), kRope: toHeads(rotate(k), heads) };
+  });
+  return out;
+}
+
+/**
+ * The linear attention's output: y[b, n, head] = o[b, head, n] * z + lepe[b, n, head], with the normaliser
+ * z = 1 / (q[b, n, head] . kMean[b, head] + 1e-6). o: [b * heads, n, d]; q, lepe: [b, h, w, c]; kMean: [b, c].
+ */
+export function fusedAttnOutput(o: tf.Tensor3D, q: tf.Tensor4D, kMean: tf.Tensor2D, lepe: tf.Tensor4D, heads: number): tf.Tensor4D {
+  const [b, h, w, c] = q.shape;
+  if (o.size !== q.size || o.shape[0] !== b * heads || kMean.size !== b * c || lepe.size !== q.size) {
+    throw new Error(`core/fused: attnOutput shapes do not agree: o [${o.shape.join(', ')}], q [${q.shape.join(', ')}], kMean [${kMean.shape.join(', ')}], lepe [${lepe.shape.join(', ')}], ${heads} heads`);
+  }
+  if (hasKernel(FUSED.attnOutput)) return run(FUSED.attnOutput, { o, q, kMean, lepe }, { heads }) as tf.Tensor4D;
+  return tf.tidy(() => {
+    const n = h * w;
+    const d = c / heads;
+    const qDotK = tf.sum(tf.reshape(tf.mul(q, tf.reshape(kMean, [b, 1, 1, c])), [b, n, heads, d]), 3, true);
+    const z = tf.reciprocal(tf.add(qDotK, 1e-6));
+    const out = heads === 1 ? tf.reshape(o, [b, n, 1, d]) : tf.transpose(tf.reshape(o, [b, heads, n, d]), [0, 2, 1, 3]);
+    return tf.add(tf.reshape(tf.mul(out, z), [b, h, w, c]), lepe) as tf.Tensor4D;
+  });
+}

@@ -1,0 +1,278 @@
+// Element-wise stages of MILA's linear attention, fused so that each is one pass:
+//  - eluRope: qk = elu(x) + 1 (q then k), and RoPE of q and k written straight into the head-major layout
+//    [b, heads, n, d] the per-head matmuls read (replaces Elu, Add, Reverse, 2 Mul, Add, 2 SplitV, 2 Transpose);
+//  - attnOutput: y = transpose(o) * z + lepe with the normaliser z = 1 / (q . mean_n(k) + 1e-6) per head
+//    (replaces Mul, Sum, Add, Reciprocal, Transpose, Mul, Add).
+// RoPE rotates channel pairs (2p, 2p+1) by the angle of pair p at each position: cos/sin are [n, c/2].
+// Reassociation lets GCC vectorise the per-head dot products (results depend on the build, not on threads).
+#pragma GCC optimize("no-trapping-math", "fp-contract=fast", "associative-math", "no-signed-zeros")
+#include <algorithm>
+#include <vector>
+
+#include "fused-kernels.h"
+#include "fused-math.h"
+#include "napi-args.h"
+#include "thread-pool.h"
+
+namespace {
+
+struct AttnShape {
+  int64_t batch, tokens, channels, heads, headDim;
+};
+
+AttnShape attnShape(mila::Args& a, size_t at) {
+  AttnShape s{a.int64(at), a.int64(at + 1), a.int64(at + 2), a.int64(at + 3), 0};
+  if (s.batch <= 0 || s.tokens <= 0 || s.channels <= 0 || s.heads <= 0 || s.channels % s.heads != 0) {
+    throw mila::ArgError{"bad shape (batch, tokens, channels, heads)"};
+  }
+  s.headDim = s.channels / s.heads;
+  return s;
+}
+
+// One position of one image: y = elu(x) + 1 for q then k (c channels each), and their rotations into
+// head-major rows (rq/rk point at head 0 of this position; heads are tokens * d apart).
+MILA_SIMD_CLONES void eluRopePosition(const float* __restrict x, const float* __restrict cr, const float* __restrict sr,
+                                      float* __restrict yq, float* __restrict yk, float* __restrict rq, float* __restrict rk,
+                                      int64_t c, int64_t heads, int64_t headStride) {
+  const int64_t d = c / heads;
+  for (int64_t j = 0; j < c; j++) yq[j] = mila::eluPlusOne(x[j]);
+  for (int64_t j = 0; j < c; j++) yk[j] = mila::eluPlusOne(x[c + j]);
+  for (int64_t h = 0; h < heads; h++) {
+    const float* ch = cr + h * d / 2;
+    const float* sh = sr + h * d / 2;
+    const float* qh = yq + h * d;
+    const float* kh = yk + h * d;
+    float* oq = rq + h * headStride;
+    float* ok = rk + h * headStride;
+    for (int64_t p = 0; p < d / 2; p++) {
+      oq[2 * p] = qh[2 * p] * ch[p] - qh[2 * p + 1] * sh[p];
+      oq[2 * p + 1] = qh[2 * p + 1] * ch[p] + qh[2 * p] * sh[p];
+      ok[2 * p] = kh[2 * p] * ch[p] - kh[2 * p + 1] * sh[p];
+      ok[2 * p + 1] = kh[2 * p + 1] * ch[p] + kh[2 * p] * sh[p];
+    }
+  }
+}
+
+// The gradient at one position: dx = (dy + rope^T(dRope)) * min(y, 1), rope^T rotating by minus the angle.
+MILA_SIMD_CLONES void eluRopeGradPosition(const float* __restrict yq, const float* __restrict yk,
+                                          const float* __restrict gq, const float* __restrict gk,
+                                          const float* __restrict rq, const float* __restrict rk,
+                                          const float* __restrict cr, const float* __restrict sr, float* __restrict dx,
+                                          int64_t c, int64_t heads, int64_t headStride) {
+  const int64_t d = c / heads;
+  for (int part = 0; part < 2; part++) {
+    const float* y = part == 0 ? yq : yk;
+    const float* gy = part == 0 ? gq : gk;
+    const float* gr = part == 0 ? rq : rk;
+    float* out = dx + part * c;
+    for (int64_t h = 0; h < heads; h++) {
+      const float* ch = cr + h * d / 2;
+      const float* sh = sr + h * d / 2;
+      const float* g = gr + h * headStride;
+      const int64_t at = h * d;
+      for (int64_t p = 0; p < d / 2; p++) {
+        const float te = g[2 * p] * ch[p] + g[2 * p + 1] * sh[p];
+        const float to = g[2 * p + 1] * ch[p] - g[2 * p] * sh[p];
+        const float ye = y[at + 2 * p];
+        const float yo = y[at + 2 * p + 1];
+        out[at + 2 * p] = (gy[at + 2 * p] + te) * (ye < 1.0f ? ye : 1.0f);
+        out[at + 2 * p + 1] = (gy[at + 2 * p + 1] + to) * (yo < 1.0f ? yo : 1.0f);
+      }
+    }
+  }
+}
+
+// eluRopeForward(x, cos, sin, q, k, qRope, kRope, batch, tokens, channels, heads)
+MILA_KERNEL(eluRopeForward, 11) {
+  size_t nx, ncos, nsin, nq, nk, nqr, nkr;
+  const float* x = a.f32(0, &nx);
+  const float* cosT = a.f32(1, &ncos);
+  const float* sinT = a.f32(2, &nsin);
+  float* q = a.f32(3, &nq);
+  float* k = a.f32(4, &nk);
+  float* qr = a.f32(5, &nqr);
+  float* kr = a.f32(6, &nkr);
+  const AttnShape s = attnShape(a, 7);
+  if (s.headDim % 2 != 0) throw mila::ArgError{"RoPE needs an even head dimension"};
+  const size_t half = static_cast<size_t>(s.batch * s.tokens * s.channels);
+  const int64_t pairs = s.channels / 2;
+  mila::requireLength(nx, 2 * half, "eluRopeForward: x");
+  mila::requireLength(ncos, static_cast<size_t>(s.tokens * pairs), "eluRopeForward: cos");
+  mila::requireLength(nsin, ncos, "eluRopeForward: sin");
+  for (size_t len : {nq, nk, nqr, nkr}) mila::requireLength(len, half, "eluRopeForward: output");
+  const int64_t imageStride = s.tokens * s.channels;
+  const int64_t headStride = s.tokens * s.headDim;
+  mila::parallelFor(s.batch * s.tokens, std::max<int64_t>(1, mila::kElementGrain / (2 * s.channels)), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; t++) {
+      const int64_t bi = t / s.tokens;
+      const int64_t pos = t % s.tokens;
+      const int64_t rot = bi * imageStride + pos * s.headDim;
+      eluRopePosition(x + t * 2 * s.channels, cosT + pos * pairs, sinT + pos * pairs, q + t * s.channels, k + t * s.channels,
+                      qr + rot, kr + rot, s.channels, s.heads, headStride);
+    }
+  });
+  return nullptr;
+}
+
+// eluRopeBackward(q, k, dq, dk, dqRope, dkRope, cos, sin, dx, batch, tokens, channels, heads):
+// dx = (dy + rope^T(dRope)) * min(y, 1), rope^T being the rotation by minus the angle.
+MILA_KERNEL(eluRopeBackward, 13) {
+  size_t nq, nk, ndq, ndk, ndqr, ndkr, ncos, nsin, ndx;
+  const float* q = a.f32(0, &nq);
+  const float* k = a.f32(1, &nk);
+  const float* dq = a.f32(2, &ndq);
+  const float* dk = a.f32(3, &ndk);
+  const float* dqr = a.f32(4, &ndqr);
+  const float* dkr = a.f32(5, &ndkr);
+  const float* cosT = a.f32(6, &ncos);
+  const float* sinT = a.f32(7, &nsin);
+  float* dx = a.f32(8, &ndx);
+  const AttnShape s = attnShape(a, 9);
+  if (s.headDim % 2 != 0) throw mila::ArgError{"RoPE needs an even head dimension"};
+  const size_t half = static_cast<size_t>(s.batch * s.tokens * s.channels);
+  const int64_t pairs = s.channels / 2;
+  for (size_t len : {nq, nk, ndq, ndk, ndqr, ndkr}) mila::requireLength(len, half, "eluRopeBackward: input");
+  mila::requireLength(ncos, static_cast<size_t>(s.tokens * pairs), "eluRopeBackward: cos");
+  mila::requireLength(nsin, ncos, "eluRopeBackward: sin");
+  mila::requireLength(ndx, 2 * half, "eluRopeBackward: dx");
+  const int64_t imageStride = s.tokens * s.channels;
+  const int64_t headStride = s.tokens * s.headDim;
+  mila::parallelFor(s.batch * s.tokens, std::max<int64_t>(1, mila::kElementGrain / (2 * s.channels)), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; t++) {
+      const int64_t bi = t / s.tokens;
+      const int64_t pos = t % s.tokens;
+      const int64_t rot = bi * imageStride + pos * s.headDim;
+      const int64_t at = t * s.channels;
+      eluRopeGradPosition(q + at, k + at, dq + at, dk + at, dqr + rot, dkr + rot, cosT + pos * pairs, sinT + pos * pairs,
+                          dx + 2 * at, s.channels, s.heads, headStride);
+    }
+  });
+  return nullptr;
+}
+
+constexpr float kNormEps = 1e-6f;
+
+// One position: y[h, :] = o[h, :] / (q[h, :] . kMean[h, :] + 1e-6) + lepe[h, :] (o's heads headStride apart).
+MILA_SIMD_CLONES void attnOutputPosition(const float* __restrict o, const float* __restrict q, const float* __restrict kMean,
+                                         const float* __restrict lepe, float* __restrict y, int64_t heads, int64_t d,
+                                         int64_t headStride) {
+  for (int64_t h = 0; h < heads; h++) {
+    const float* qh = q + h * d;
+    const float* mh = kMean + h * d;
+    const float* oh = o + h * headStride;
+    float dot = 0.0f;
+    for (int64_t j = 0; j < d; j++) dot += qh[j] * mh[j];
+    const float z = 1.0f / (dot + kNormEps);
+    for (int64_t j = 0; j < d; j++) y[h * d + j] = oh[j] * z + lepe[h * d + j];
+  }
+}
+
+// Its gradient: dO = dy z, dQ = dDot kMean, and dDot q summed into pm (kMean's gradient), dDot = -(dy . o) z^2.
+MILA_SIMD_CLONES void attnOutputGradPosition(const float* __restrict o, const float* __restrict q, const float* __restrict kMean,
+                                             const float* __restrict dy, float* __restrict dO, float* __restrict dQ,
+                                             float* __restrict pm, int64_t heads, int64_t d, int64_t headStride) {
+  for (int64_t h = 0; h < heads; h++) {
+    const float* qh = q + h * d;
+    const float* mh = kMean + h * d;
+    const float* oh = o + h * headStride;
+    const float* gh = dy + h * d;
+    float dot = 0.0f;
+    float go = 0.0f;
+    for (int64_t j = 0; j < d; j++) {
+      dot += qh[j] * mh[j];
+      go += gh[j] * oh[j];
+    }
+    const float z = 1.0f / (dot + kNormEps);
+    const float dDot = -go * z * z;
+    float* doh = dO + h * headStride;
+    for (int64_t j = 0; j < d; j++) {
+      doh[j] = gh[j] * z;
+      dQ[h * d + j] = dDot * mh[j];
+      pm[h * d + j] += dDot * qh[j];
+    }
+  }
+}
+
+// attnOutputForward(o, q, kMean, lepe, y, batch, tokens, channels, heads):
+// y[b, n, h, :] = o[b, h, n, :] / (q[b, n, h, :] . kMean[b, h, :] + 1e-6) + lepe[b, n, h, :]
+MILA_KERNEL(attnOutputForward, 9) {
+  size_t no, nq, nm, nl, ny;
+  const float* o = a.f32(0, &no);
+  const float* q = a.f32(1, &nq);
+  const float* kMean = a.f32(2, &nm);
+  const float* lepe = a.f32(3, &nl);
+  float* y = a.f32(4, &ny);
+  const AttnShape s = attnShape(a, 5);
+  const size_t total = static_cast<size_t>(s.batch * s.tokens * s.channels);
+  for (size_t len : {no, nq, nl, ny}) mila::requireLength(len, total, "attnOutputForward: tensor");
+  mila::requireLength(nm, static_cast<size_t>(s.batch * s.channels), "attnOutputForward: kMean");
+  const int64_t d = s.headDim;
+  const int64_t headStride = s.tokens * d;
+  mila::parallelFor(s.batch * s.tokens, std::max<int64_t>(1, mila::kElementGrain / s.channels), [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; t++) {
+      const int64_t bi = t / s.tokens;
+      const int64_t pos = t % s.tokens;
+      const int64_t at = t * s.channels;
+      attnOutputPosition(o + bi * s.tokens * s.channels + pos * d, q + at, kMean + bi * s.channels, lepe + at, y + at, s.heads, d, headStride);
+    }
+  });
+  return nullptr;
+}
+
+// Positions per block of the kMean gradient sums (fixed by the shape, summed in a fixed order).
+constexpr int64_t kTokensPerBlock = 256;
+
+// attnOutputBackward(o, q, kMean, dy, dO, dQ, dKMean, batch, tokens, channels, heads); dLepe is dy itself.
+MILA_KERNEL(attnOutputBackward, 11) {
+  size_t no, nq, nm, nd, ndo, ndq, ndm;
+  const float* o = a.f32(0, &no);
+  const float* q = a.f32(1, &nq);
+  const float* kMean = a.f32(2, &nm);
+  const float* dy = a.f32(3, &nd);
+  float* dO = a.f32(4, &ndo);
+  float* dQ = a.f32(5, &ndq);
+  float* dM = a.f32(6, &ndm);
+  const AttnShape s = attnShape(a, 7);
+  const size_t total = static_cast<size_t>(s.batch * s.tokens * s.channels);
+  for (size_t len : {no, nq, nd, ndo, ndq}) mila::requireLength(len, total, "attnOutputBackward: tensor");
+  for (size_t len : {nm, ndm}) mila::requireLength(len, static_cast<size_t>(s.batch * s.channels), "attnOutputBackward: kMean");
+  const int64_t d = s.headDim;
+  const int64_t blocksPerImage = (s.tokens + kTokensPerBlock - 1) / kTokensPerBlock;
+  const int64_t blocks = s.batch * blocksPerImage;
+  std::vector<float> partial(static_cast<size_t>(blocks * s.channels), 0.0f);
+  const int64_t headStride = s.tokens * d;
+  mila::parallelFor(blocks, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t blk = b0; blk < b1; blk++) {
+      const int64_t bi = blk / blocksPerImage;
+      const int64_t p0 = (blk % blocksPerImage) * kTokensPerBlock;
+      const int64_t p1 = std::min(s.tokens, p0 + kTokensPerBlock);
+      float* pm = partial.data() + blk * s.channels;
+      for (int64_t pos = p0; pos < p1; pos++) {
+        const int64_t at = (bi * s.tokens + pos) * s.channels;
+        const int64_t ho = bi * s.tokens * s.channels + pos * d;
+        attnOutputGradPosition(o + ho, q + at, kMean + bi * s.channels, dy + at, dO + ho, dQ + at, pm, s.heads, d, headStride);
+      }
+    }
+  });
+  for (int64_t bi = 0; bi < s.batch; bi++) {
+    for (int64_t j = 0; j < s.channels; j++) {
+      double sum = 0.0;
+      for (int64_t blk = 0; blk < blocksPerImage; blk++) sum += partial[(bi * blocksPerImage + blk) * s.channels + j];
+      dM[bi * s.channels + j] = static_cast<float>(sum);
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+namespace mila {
+
+void registerLinearAttention(napi_env env, napi_value exports) {
+  exportFunction(env, exports, "eluRopeForward", eluRopeForward);
+  exportFunction(env, exports, "eluRopeBackward", eluRopeBackward);
+  exportFunction(env, exports, "attnOutputForward", attnOutputForward);
+  exportFunction(env, exports, "attnOutputBackward", attnOutputBackward);
+}
+
+}  // namespace mila
