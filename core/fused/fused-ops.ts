@@ -110,11 +110,16 @@ export function compositeEluRope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor,
  * z = 1 / (q[b, n, head] . kMean[b, head] + 1e-6). o: [b * heads, n, d]; q, lepe: [b, h, w, c]; kMean: [b, c].
  */
 export function fusedAttnOutput(o: tf.Tensor3D, q: tf.Tensor4D, kMean: tf.Tensor2D, lepe: tf.Tensor4D, heads: number): tf.Tensor4D {
-  const [b, h, w, c] = q.shape;
+  const [b, , , c] = q.shape;
   if (o.size !== q.size || o.shape[0] !== b * heads || kMean.size !== b * c || lepe.size !== q.size) {
     throw new Error(`core/fused: attnOutput shapes do not agree: o [${o.shape.join(', ')}], q [${q.shape.join(', ')}], kMean [${kMean.shape.join(', ')}], lepe [${lepe.shape.join(', ')}], ${heads} heads`);
   }
   if (hasKernel(FUSED.attnOutput)) return run(FUSED.attnOutput, { o, q, kMean, lepe }, { heads }) as tf.Tensor4D;
+  return compositeAttnOutput(o, q, kMean, lepe, heads);
+}
+
+export function compositeAttnOutput(o: tf.Tensor3D, q: tf.Tensor4D, kMean: tf.Tensor2D, lepe: tf.Tensor4D, heads: number): tf.Tensor4D {
+  const [b, h, w, c] = q.shape;
   return tf.tidy(() => {
     const n = h * w;
     const d = c / heads;
