@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "gemm-operands.h"
+
 namespace mila {
 
 namespace {
@@ -40,6 +42,24 @@ void packPatchesA(const void* ctx, int64_t i0, int rows, int64_t k0, int kc, int
   }
   for (int r = rows; r < MR; r++)
     for (int k = 0; k < kc; k++) dst[k * MR + r] = 0.f;
+}
+
+int64_t patchRowRunsA(const void* ctx, int64_t i0, int rows, int64_t k, int64_t kEnd, int MR, const float** ptrs) {
+  const PatchOperand& op = *static_cast<const PatchOperand*>(ctx);
+  const ConvGeometry& g = *op.g;
+  const int64_t tap = k / g.inC, c0 = k % g.inC;
+  int64_t run = g.inC - c0;
+  if (kEnd - k < run) run = kEnd - k;
+  if (kZeroRun < run) run = kZeroRun;
+  const int64_t ky = tap / g.kw, kx = tap % g.kw;
+  for (int r = 0; r < MR; r++) {
+    const int64_t p = i0 + (r < rows ? r : rows - 1);
+    const int64_t ox = p % g.outW, oy = (p / g.outW) % g.outH, b = p / (g.outW * g.outH);
+    const int64_t iy = oy * g.strideH + ky * g.dilationH - g.padTop;
+    const int64_t ix = ox * g.strideW + kx * g.dilationW - g.padLeft;
+    ptrs[r] = (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) ? kZeros : op.x + ((b * g.inH + iy) * g.inW + ix) * g.inC + c0;
+  }
+  return run;
 }
 
 void packPatchesTransposedA(const void* ctx, int64_t i0, int rows, int64_t k0, int kc, int MR, float* dst) {
@@ -96,6 +116,27 @@ void packInputGradA(const void* ctx, int64_t i0, int rows, int64_t k0, int kc, i
   }
   for (int r = rows; r < MR; r++)
     for (int k = 0; k < kc; k++) dst[k * MR + r] = 0.f;
+}
+
+int64_t inputGradRowRunsA(const void* ctx, int64_t i0, int rows, int64_t k, int64_t kEnd, int MR, const float** ptrs) {
+  const InputGradPhase& ph = *static_cast<const InputGradPhase*>(ctx);
+  const ConvGeometry& g = *ph.g;
+  const int64_t tap = k / g.outC, c0 = k % g.outC;
+  int64_t run = g.outC - c0;
+  if (kEnd - k < run) run = kEnd - k;
+  if (kZeroRun < run) run = kZeroRun;
+  const int64_t ky = ph.tapsY[tap / ph.nTapsX], kx = ph.tapsX[tap % ph.nTapsX];
+  for (int r = 0; r < MR; r++) {
+    const int64_t p = i0 + (r < rows ? r : rows - 1);
+    const int64_t qx = p % ph.rowsX, qy = (p / ph.rowsX) % ph.rowsY, b = p / (ph.rowsX * ph.rowsY);
+    const int64_t ty = ph.py + qy * g.strideH + g.padTop - ky * g.dilationH;
+    const int64_t tx = ph.px + qx * g.strideW + g.padLeft - kx * g.dilationW;
+    // The phase's taps divide exactly; only the range is left to check.
+    const int64_t oy = ty / g.strideH, ox = tx / g.strideW;
+    const bool inside = ty >= 0 && tx >= 0 && oy < g.outH && ox < g.outW;
+    ptrs[r] = inside ? ph.dy + ((b * g.outH + oy) * g.outW + ox) * g.outC + c0 : kZeros;
+  }
+  return run;
 }
 
 void packInputGradB(const void* ctx, int64_t k0, int kc, int64_t j0, int cols, int NR, float* dst) {

@@ -18,6 +18,8 @@ struct PatchOperand {
   const float* x;
 };
 void packPatchesA(const void* ctx, int64_t i0, int rows, int64_t k0, int kc, int MR, float* dst);
+// The same rows read in place: a run is one tap's contiguous channels.
+int64_t patchRowRunsA(const void* ctx, int64_t i0, int rows, int64_t k, int64_t kEnd, int MR, const float** ptrs);
 
 // The same matrix transposed (row = (ky, kx, ci), column = output pixel): the filter gradient's left operand.
 void packPatchesTransposedA(const void* ctx, int64_t i0, int rows, int64_t k0, int kc, int MR, float* dst);
@@ -36,6 +38,7 @@ struct InputGradPhase {
 };
 // Left operand: row = phase pixel, column = (tap, co): dY at the output pixel the tap connects to.
 void packInputGradA(const void* ctx, int64_t i0, int rows, int64_t k0, int kc, int MR, float* dst);
+int64_t inputGradRowRunsA(const void* ctx, int64_t i0, int rows, int64_t k, int64_t kEnd, int MR, const float** ptrs);
 // Right operand: row = (tap, co), column = ci: the filter with in/out channels swapped.
 void packInputGradB(const void* ctx, int64_t k0, int kc, int64_t j0, int cols, int NR, float* dst);
 // Where the phase's row i lands in dX.

@@ -111,12 +111,15 @@ MILA_KERNEL(conv2d, 7) {
   t.M = g.batch * g.outH * g.outW;
   t.N = g.outC;
   t.K = g.kh * g.kw * g.inC;
+  const bool direct = g.outC <= kDirectAMaxColumns;
   if (isPointwise(g)) {
-    t.packA = packMatrixA;
     t.aCtx = &plainX;
+    if (direct) t.rowRunsA = matrixRowRunsA;
+    else t.packA = packMatrixA;
   } else {
-    t.packA = packPatchesA;
     t.aCtx = &patches;
+    if (direct) t.rowRunsA = patchRowRunsA;
+    else t.packA = packPatchesA;
   }
   t.packB = packMatrixB;
   t.bCtx = &filter;
@@ -181,8 +184,9 @@ MILA_KERNEL(conv2dBackpropInput, 4) {
     t.M = g.batch * g.inH * g.inW;
     t.N = g.inC;
     t.K = g.outC;
-    t.packA = packMatrixA;
     t.aCtx = &dyMatrix;
+    if (g.inC <= kDirectAMaxColumns) t.rowRunsA = matrixRowRunsA;
+    else t.packA = packMatrixA;
     t.packB = packMatrixB;
     t.bCtx = &filterT;
     t.c = dx;
@@ -210,8 +214,9 @@ MILA_KERNEL(conv2dBackpropInput, 4) {
       t.M = g.batch * ph.rowsY * ph.rowsX;
       t.N = g.inC;
       t.K = ph.nTapsY * ph.nTapsX * g.outC;  // 0 taps: the phase's pixels get zeros
-      t.packA = packInputGradA;
       t.aCtx = &ph;
+      if (g.inC <= kDirectAMaxColumns) t.rowRunsA = inputGradRowRunsA;
+      else t.packA = packInputGradA;
       t.packB = packInputGradB;
       t.bCtx = &ph;
       if (g.strideH == 1 && g.strideW == 1) {

@@ -44,4 +44,12 @@ void packMatrixB(const void* ctx, int64_t k0, int kc, int64_t j0, int cols, int 
     for (int k = 0; k < kc; k++) dst[k * NR + c] = 0.f;
 }
 
+int64_t matrixRowRunsA(const void* ctx, int64_t i0, int rows, int64_t k, int64_t kEnd, int MR, const float** ptrs) {
+  const MatrixOperand& m = *static_cast<const MatrixOperand*>(ctx);
+  for (int r = 0; r < MR; r++) ptrs[r] = m.data + (i0 + (r < rows ? r : rows - 1)) * m.ld + k;
+  return kEnd - k;
+}
+
+const float kZeros[kZeroRun] = {};
+
 }  // namespace mila

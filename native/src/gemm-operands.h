@@ -17,5 +17,11 @@ struct MatrixOperand {
 // PackAFn / PackBFn for a MatrixOperand context.
 void packMatrixA(const void* ctx, int64_t i0, int rows, int64_t k0, int kc, int MR, float* dst);
 void packMatrixB(const void* ctx, int64_t k0, int kc, int64_t j0, int cols, int NR, float* dst);
+// RowRunsAFn for an untransposed MatrixOperand (its rows are contiguous).
+int64_t matrixRowRunsA(const void* ctx, int64_t i0, int rows, int64_t k, int64_t kEnd, int MR, const float** ptrs);
+
+// Zeros for row runs that fall in padding: runs pointing here are at most kZeroRun long.
+constexpr int64_t kZeroRun = 4096;
+extern const float kZeros[kZeroRun];
 
 }  // namespace mila

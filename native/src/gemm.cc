@@ -115,7 +115,9 @@ MILA_KERNEL(gemm, 16) {
   t.M = M;
   t.N = N;
   t.K = K;
-  t.packA = packMatrixA;
+  // Untransposed rows are read in place; transposed ones are packed (their k runs are strided).
+  if (transA || N > kDirectAMaxColumns) t.packA = packMatrixA;
+  else t.rowRunsA = matrixRowRunsA;
   t.packB = packMatrixB;
   t.ldc = N;
   t.alpha = static_cast<float>(a.number(13));
@@ -123,7 +125,11 @@ MILA_KERNEL(gemm, 16) {
   t.activation = checkedActivation(a.int32(14));
   t.activationAlpha = static_cast<float>(a.number(15));
   const double macs = static_cast<double>(M) * N * (K > 0 ? K : 1);
-  if (batch > 1 && numThreads() > 1 && macs < kSmallProductMacs) {
+  // A product whose M x N gives few register-block jobs (k^T v per head: 32 x 32 over many tokens)
+  // would fork and join once per K block; whole products per thread avoid that.
+  const double tiles = static_cast<double>((M + isaKernels().MR - 1) / isaKernels().MR) * ((N + isaKernels().NR - 1) / isaKernels().NR);
+  const bool fewTiles = tiles < 64.0 * numThreads();
+  if (batch >= numThreads() && numThreads() > 1 && (macs < kSmallProductMacs || fewTiles)) {
     t.parallel = false;
     parallelFor(batch, 1, [&job](int64_t b, int64_t e) { runBatchItems(&job, b, e); });
   } else {
