@@ -35,8 +35,7 @@ export class LinearAttention extends Module {
       const n = h * w;
       const heads = this.numHeads;
       const { cos, sin } = ropePairTables(h, w, c);
-      const { q, k, qRope, kRope } = fusedEluRope(this.qk.forward(x) as tf.Tensor4D, cos, sin, heads);
-      const kMean = tf.reshape(tf.mean(k, [1, 2]), [b, c]) as tf.Tensor2D;
+      const { q, qRope, kRope, kMean } = fusedEluRope(this.qk.forward(x) as tf.Tensor4D, cos, sin, heads);
       const kv = tf.mul(tf.matMul(kRope, toHeads(x, heads), true, false), 1 / n); // [b*heads, d, d]
       const o = tf.matMul(qRope, kv) as tf.Tensor3D; // [b*heads, n, d]
       return fusedAttnOutput(o, q, kMean, this.lepe.forward(x) as tf.Tensor4D, heads);

@@ -4,7 +4,8 @@
  * tests switch between them with `useFusedCompute`.
  *
  * Layouts: activations are flat NHWC ([rows, channels] for LayerNorm); `qRope`/`kRope`/`o` are head-major
- * [batch, heads, tokens, headDim]; RoPE tables `cos`/`sin` are [tokens, channels / 2] (one angle per pair).
+ * [batch, heads, tokens, headDim]; RoPE tables `cos`/`sin` are [tokens, channels / 2] (one angle per pair);
+ * `kMean` is [batch, channels] (k averaged over tokens).
  */
 import { nativeAddon } from '../native/addon.js';
 import { JS_FUSED_COMPUTE } from './js-fused-compute.js';
@@ -21,12 +22,12 @@ export interface FusedCompute {
   layerNormBackward(x: Float32Array, weight: Float32Array, dy: Float32Array, dx: Float32Array, dWeight: Float32Array, dBias: Float32Array, eps: number): void;
   eluRopeForward(
     x: Float32Array, cos: Float32Array, sin: Float32Array,
-    q: Float32Array, k: Float32Array, qRope: Float32Array, kRope: Float32Array,
+    q: Float32Array, k: Float32Array, qRope: Float32Array, kRope: Float32Array, kMean: Float32Array,
     batch: number, tokens: number, channels: number, heads: number,
   ): void;
   eluRopeBackward(
     q: Float32Array, k: Float32Array, dq: Float32Array, dk: Float32Array, dqRope: Float32Array, dkRope: Float32Array,
-    cos: Float32Array, sin: Float32Array, dx: Float32Array,
+    dkMean: Float32Array, cos: Float32Array, sin: Float32Array, dx: Float32Array,
     batch: number, tokens: number, channels: number, heads: number,
   ): void;
   attnOutputForward(
@@ -40,10 +41,13 @@ export interface FusedCompute {
   ): void;
 }
 
-/** The addon's fused functions, if it is loaded and was built with them (native/src/elementwise.cc). */
+/** native/src/elementwise.cc's kFusedAbiVersion: a build with other argument lists is not called. */
+const FUSED_ABI_VERSION = 2;
+
+/** The addon's fused functions, if it is loaded and was built with this version of them. */
 export function nativeFusedCompute(): FusedCompute | undefined {
-  const addon = nativeAddon() as unknown as Partial<FusedCompute> | undefined;
-  return typeof addon?.attnOutputBackward === 'function' ? (addon as FusedCompute) : undefined;
+  const addon = nativeAddon() as unknown as (FusedCompute & { fusedAbiVersion?: number }) | undefined;
+  return addon?.fusedAbiVersion === FUSED_ABI_VERSION ? addon : undefined;
 }
 
 let active: FusedCompute | undefined;

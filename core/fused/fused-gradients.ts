@@ -45,12 +45,12 @@ export const FUSED_GRADIENTS: readonly tf.GradConfig[] = [
   {
     kernelName: FUSED.eluRope,
     inputsToSave: ['cos', 'sin'],
-    outputsToSave: [true, true, false, false],
+    outputsToSave: [true, true, false, false, false],
     gradFunc: (dys, saved, attrs) => {
-      const [dq, dk, dqRope, dkRope] = dys as tf.Tensor[];
+      const [dq, dk, dqRope, dkRope, dkMean] = dys as tf.Tensor[];
       const [cos, sin, q, k] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
       const { heads } = attrs as unknown as HeadsAttrs;
-      const dx = one(FUSED.eluRopeGrad, { q, k, dq: dq!, dk: dk!, dqRope: dqRope!, dkRope: dkRope!, cos, sin }, { heads });
+      const dx = one(FUSED.eluRopeGrad, { q, k, dq: dq!, dk: dk!, dqRope: dqRope!, dkRope: dkRope!, dkMean: dkMean!, cos, sin }, { heads });
       // The tables are constants (never trained); their gradient is defined only so that the tape can pass.
       return { x: () => dx, cos: () => tf.zerosLike(cos), sin: () => tf.zerosLike(sin) };
     },

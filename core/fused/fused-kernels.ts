@@ -58,7 +58,7 @@ const layerNormGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return [dx, dw, db];
 };
 
-/** x: [b, h, w, 2c] (q then k, before elu + 1) -> q, k: [b, h, w, c]; qRope, kRope: [b * heads, h * w, c / heads]. */
+/** x: [b, h, w, 2c] (q then k, before elu + 1) -> q, k: [b, h, w, c]; qRope, kRope: [b * heads, h * w, c / heads]; kMean: [b, c]. */
 const eluRope: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, cos, sin } = inputs as Inputs;
   const { heads } = attrs as unknown as HeadsAttrs;
@@ -67,21 +67,24 @@ const eluRope: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const host = new KernelHost(backend);
   const half = [b, h, w, s.channels];
   const headMajor = [b * heads, s.tokens, s.channels / heads];
-  const outs = [host.allocFloat32(half), host.allocFloat32(half), host.allocFloat32(headMajor), host.allocFloat32(headMajor)];
-  const [q, k, qr, kr] = outs.map((t) => host.f32(t)) as [Float32Array, Float32Array, Float32Array, Float32Array];
-  fusedCompute().eluRopeForward(host.f32(x!), host.f32(cos!), host.f32(sin!), q, k, qr, kr, s.batch, s.tokens, s.channels, heads);
+  const outs = [
+    host.allocFloat32(half), host.allocFloat32(half), host.allocFloat32(headMajor), host.allocFloat32(headMajor),
+    host.allocFloat32([b, s.channels]),
+  ];
+  const [q, k, qr, kr, km] = outs.map((t) => host.f32(t)) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  fusedCompute().eluRopeForward(host.f32(x!), host.f32(cos!), host.f32(sin!), q, k, qr, kr, km, s.batch, s.tokens, s.channels, heads);
   return outs;
 };
 
 const eluRopeGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { q, k, dq, dk, dqRope, dkRope, cos, sin } = inputs as Inputs;
+  const { q, k, dq, dk, dqRope, dkRope, dkMean, cos, sin } = inputs as Inputs;
   const { heads } = attrs as unknown as HeadsAttrs;
   const s = shapeOfAttention(q!, heads);
   const host = new KernelHost(backend);
   const [b, h, w] = q!.shape as [number, number, number];
   const dx = host.allocFloat32([b, h, w, 2 * s.channels]);
   const f = (t: tf.TensorInfo) => host.f32(t);
-  fusedCompute().eluRopeBackward(f(q!), f(k!), f(dq!), f(dk!), f(dqRope!), f(dkRope!), f(cos!), f(sin!), f(dx), s.batch, s.tokens, s.channels, heads);
+  fusedCompute().eluRopeBackward(f(q!), f(k!), f(dq!), f(dk!), f(dqRope!), f(dkRope!), f(dkMean!), f(cos!), f(sin!), f(dx), s.batch, s.tokens, s.channels, heads);
   return dx;
 };
 

@@ -62,11 +62,14 @@ export interface EluRopeResult {
   qRope: tf.Tensor3D;
   /** RoPE(k), head-major: [b * heads, h * w, c / heads]. */
   kRope: tf.Tensor3D;
+  /** k averaged over positions: [b, c]. */
+  kMean: tf.Tensor2D;
 }
 
 /**
- * q, k = elu(x) + 1 (x: [b, h, w, 2c], q then k), and both rotated by RoPE — channel pair p at a position
- * turns by that position's angle (cos, sin: [h, w, c/2]) — into the per-head layout the attention's matmuls use.
+ * q, k = elu(x) + 1 (x: [b, h, w, 2c], q then k), both rotated by RoPE — channel pair p at a position
+ * turns by that position's angle (cos, sin: [h, w, c/2]) — into the per-head layout the attention's matmuls
+ * use, and mean(k) over positions (the normaliser's).
  */
 export function fusedEluRope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor, heads: number): EluRopeResult {
   const [b, h, w, c2] = x.shape;
@@ -75,8 +78,8 @@ export function fusedEluRope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor, hea
   }
   // The kernels rotate pairs within a head, so they need an even head dimension (MILA's always is).
   if (!hasKernel(FUSED.eluRope) || (c2 / 2 / heads) % 2 !== 0) return compositeEluRope(x, cos, sin, heads);
-  const [q, k, qRope, kRope] = run(FUSED.eluRope, { x, cos, sin }, { heads }) as tf.Tensor[];
-  return { q: q as tf.Tensor4D, k: k as tf.Tensor4D, qRope: qRope as tf.Tensor3D, kRope: kRope as tf.Tensor3D };
+  const [q, k, qRope, kRope, kMean] = run(FUSED.eluRope, { x, cos, sin }, { heads }) as tf.Tensor[];
+  return { q: q as tf.Tensor4D, k: k as tf.Tensor4D, qRope: qRope as tf.Tensor3D, kRope: kRope as tf.Tensor3D, kMean: kMean as tf.Tensor2D };
 }
 
 /** [b, h, w, c] -> [b * heads, h * w, c / heads]. */
@@ -100,7 +103,8 @@ export function compositeEluRope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor,
       const ro = tf.add(tf.mul(odd!, cs), tf.mul(even!, sn));
       return tf.reshape(tf.concat([re, ro], 4), [b, h, w, c]);
     };
-    return { q, k, qRope: toHeads(rotate(q), heads), kRope: toHeads(rotate(k), heads) };
+    const kMean = tf.reshape(tf.mean(k, [1, 2]), [b, c]) as tf.Tensor2D;
+    return { q, k, qRope: toHeads(rotate(q), heads), kRope: toHeads(rotate(k), heads), kMean };
   });
   return out;
 }

@@ -1,6 +1,6 @@
 /**
  * The linear attention's fused element-wise stages in JS (see native/src/linear-attention.cc):
- * eluRope (elu + 1 of q|k, then RoPE into the head-major layout) and attnOutput (normaliser, head
+ * eluRope (elu + 1 of q|k, RoPE into the head-major layout, mean of k over tokens) and attnOutput (normaliser, head
  * transpose and LePE add), with their gradients.
  */
 
@@ -20,10 +20,12 @@ function headMajorOffsets(tokens: number, channels: number, heads: number): Int3
 
 export function eluRopeForward(
   x: Float32Array, cos: Float32Array, sin: Float32Array,
-  q: Float32Array, k: Float32Array, qRope: Float32Array, kRope: Float32Array,
+  q: Float32Array, k: Float32Array, qRope: Float32Array, kRope: Float32Array, kMean: Float32Array,
   batch: number, tokens: number, channels: number, heads: number,
 ): void {
   const half = batch * tokens * channels;
+  checkShape('eluRope kMean', kMean.length, batch * channels);
+  const kSum = new Float64Array(batch * channels);
   const pairs = channels / 2;
   checkShape('eluRope input', x.length, 2 * half);
   checkShape('eluRope cos table', cos.length, tokens * pairs);
@@ -43,6 +45,7 @@ export function eluRopeForward(
         const v = x[src + j]!;
         y[at + j] = v > 0 ? v + 1 : Math.exp(v);
       }
+      if (part === 1) for (let j = 0; j < channels; j++) kSum[bi * channels + j] += y[at + j]!;
       for (let p = 0; p < pairs; p++) {
         const e = y[at + 2 * p]!;
         const o = y[at + 2 * p + 1]!;
@@ -53,13 +56,15 @@ export function eluRopeForward(
       }
     }
   }
+  for (let i = 0; i < kSum.length; i++) kMean[i] = kSum[i]! / tokens;
 }
 
 export function eluRopeBackward(
   q: Float32Array, k: Float32Array, dq: Float32Array, dk: Float32Array, dqRope: Float32Array, dkRope: Float32Array,
-  cos: Float32Array, sin: Float32Array, dx: Float32Array,
+  dkMean: Float32Array, cos: Float32Array, sin: Float32Array, dx: Float32Array,
   batch: number, tokens: number, channels: number, heads: number,
 ): void {
+  checkShape('eluRope dkMean', dkMean.length, batch * channels);
   const half = batch * tokens * channels;
   const pairs = channels / 2;
   checkShape('eluRope gradient', dx.length, 2 * half);
@@ -74,6 +79,9 @@ export function eluRopeBackward(
       const y = part === 0 ? q : k;
       const gy = part === 0 ? dq : dk;
       const gr = part === 0 ? dqRope : dkRope;
+      // k's gradient also gets mean(k)'s: dkMean / tokens at every position.
+      const meanGrad = part === 0 ? 0 : 1 / tokens;
+      const gm = bi * channels;
       const at = t * channels;
       const rotAt = bi * tokens * channels + pos * d;
       const dst = t * 2 * channels + part * channels;
@@ -82,8 +90,10 @@ export function eluRopeBackward(
         const go = gr[rotAt + off[2 * p + 1]!]!;
         const cs = cos[tab + p]!;
         const sn = sin[tab + p]!;
-        dx[dst + 2 * p] = (gy[at + 2 * p]! + ge * cs + go * sn) * Math.min(y[at + 2 * p]!, 1);
-        dx[dst + 2 * p + 1] = (gy[at + 2 * p + 1]! + go * cs - ge * sn) * Math.min(y[at + 2 * p + 1]!, 1);
+        const g0 = gy[at + 2 * p]! + meanGrad * dkMean[gm + 2 * p]!;
+        const g1 = gy[at + 2 * p + 1]! + meanGrad * dkMean[gm + 2 * p + 1]!;
+        dx[dst + 2 * p] = (g0 + ge * cs + go * sn) * Math.min(y[at + 2 * p]!, 1);
+        dx[dst + 2 * p + 1] = (g1 + go * cs - ge * sn) * Math.min(y[at + 2 * p + 1]!, 1);
       }
     }
   }

@@ -83,7 +83,13 @@ MILA_KERNEL(eluPlusOneBackward, 3) { return backward(a, "eluPlusOneBackward: dy/
 
 namespace mila {
 
+// Bumped whenever a fused function's arguments change (core/fused/fused-compute.ts refuses other versions).
+constexpr int kFusedAbiVersion = 2;
+
 void registerElementwise(napi_env env, napi_value exports) {
+  napi_value version;
+  napi_create_int32(env, kFusedAbiVersion, &version);
+  napi_set_named_property(env, exports, "fusedAbiVersion", version);
   exportFunction(env, exports, "geluForward", geluForward);
   exportFunction(env, exports, "geluBackward", geluBackward);
   exportFunction(env, exports, "siluForward", siluForward);

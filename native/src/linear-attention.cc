@@ -1,6 +1,7 @@
 // Element-wise stages of MILA's linear attention, fused so that each is one pass:
-//  - eluRope: qk = elu(x) + 1 (q then k), and RoPE of q and k written straight into the head-major layout
-//    [b, heads, n, d] the per-head matmuls read (replaces Elu, Add, Reverse, 2 Mul, Add, 2 SplitV, 2 Transpose);
+//  - eluRope: qk = elu(x) + 1 (q then k), RoPE of q and k written straight into the head-major layout
+//    [b, heads, n, d] the per-head matmuls read, and mean_n(k) (replaces Elu, Add, Reverse, 2 Mul, Add,
+//    2 SplitV, 2 Transpose, Mean);
 //  - attnOutput: y = transpose(o) * z + lepe with the normaliser z = 1 / (q . mean_n(k) + 1e-6) per head
 //    (replaces Mul, Sum, Add, Reciprocal, Transpose, Mul, Add).
 // RoPE rotates channel pairs (2p, 2p+1) by the angle of pair p at each position: cos/sin are [n, c/2].
@@ -33,10 +34,13 @@ AttnShape attnShape(mila::Args& a, size_t at) {
 // head-major rows (rq/rk point at head 0 of this position; heads are tokens * d apart).
 MILA_SIMD_CLONES void eluRopePosition(const float* __restrict x, const float* __restrict cr, const float* __restrict sr,
                                       float* __restrict yq, float* __restrict yk, float* __restrict rq, float* __restrict rk,
-                                      int64_t c, int64_t heads, int64_t headStride) {
+                                      float* __restrict kSum, int64_t c, int64_t heads, int64_t headStride) {
   const int64_t d = c / heads;
   for (int64_t j = 0; j < c; j++) yq[j] = mila::eluPlusOne(x[j]);
-  for (int64_t j = 0; j < c; j++) yk[j] = mila::eluPlusOne(x[c + j]);
+  for (int64_t j = 0; j < c; j++) {
+    yk[j] = mila::eluPlusOne(x[c + j]);
+    kSum[j] += yk[j];
+  }
   for (int64_t h = 0; h < heads; h++) {
     const float* ch = cr + h * d / 2;
     const float* sh = sr + h * d / 2;
@@ -53,9 +57,10 @@ MILA_SIMD_CLONES void eluRopePosition(const float* __restrict x, const float* __
   }
 }
 
-// The gradient at one position: dx = (dy + rope^T(dRope)) * min(y, 1), rope^T rotating by minus the angle.
+// The gradient at one position: dx = (dy + rope^T(dRope)) * min(y, 1), rope^T rotating by minus the angle;
+// k's dy includes mean(k)'s gradient over n (kMeanGrad).
 MILA_SIMD_CLONES void eluRopeGradPosition(const float* __restrict yq, const float* __restrict yk,
-                                          const float* __restrict gq, const float* __restrict gk,
+                                          const float* __restrict gq, const float* __restrict gk, const float* __restrict kMeanGrad,
                                           const float* __restrict rq, const float* __restrict rk,
                                           const float* __restrict cr, const float* __restrict sr, float* __restrict dx,
                                           int64_t c, int64_t heads, int64_t headStride) {
@@ -64,6 +69,7 @@ MILA_SIMD_CLONES void eluRopeGradPosition(const float* __restrict yq, const floa
     const float* y = part == 0 ? yq : yk;
     const float* gy = part == 0 ? gq : gk;
     const float* gr = part == 0 ? rq : rk;
+    const float gmScale = part == 0 ? 0.0f : 1.0f;
     float* out = dx + part * c;
     for (int64_t h = 0; h < heads; h++) {
       const float* ch = cr + h * d / 2;
@@ -75,16 +81,22 @@ MILA_SIMD_CLONES void eluRopeGradPosition(const float* __restrict yq, const floa
         const float to = g[2 * p + 1] * ch[p] - g[2 * p] * sh[p];
         const float ye = y[at + 2 * p];
         const float yo = y[at + 2 * p + 1];
-        out[at + 2 * p] = (gy[at + 2 * p] + te) * (ye < 1.0f ? ye : 1.0f);
-        out[at + 2 * p + 1] = (gy[at + 2 * p + 1] + to) * (yo < 1.0f ? yo : 1.0f);
+        const float ge = gy[at + 2 * p] + gmScale * kMeanGrad[at + 2 * p];
+        const float go = gy[at + 2 * p + 1] + gmScale * kMeanGrad[at + 2 * p + 1];
+        out[at + 2 * p] = (ge + te) * (ye < 1.0f ? ye : 1.0f);
+        out[at + 2 * p + 1] = (go + to) * (yo < 1.0f ? yo : 1.0f);
       }
     }
   }
 }
 
-// eluRopeForward(x, cos, sin, q, k, qRope, kRope, batch, tokens, channels, heads)
-MILA_KERNEL(eluRopeForward, 11) {
-  size_t nx, ncos, nsin, nq, nk, nqr, nkr;
+// Positions per block of the sums over positions (fixed by the shape, summed in a fixed order, so results do
+// not depend on the thread count).
+constexpr int64_t kTokensPerBlock = 256;
+
+// eluRopeForward(x, cos, sin, q, k, qRope, kRope, kMean, batch, tokens, channels, heads)
+MILA_KERNEL(eluRopeForward, 12) {
+  size_t nx, ncos, nsin, nq, nk, nqr, nkr, nm;
   const float* x = a.f32(0, &nx);
   const float* cosT = a.f32(1, &ncos);
   const float* sinT = a.f32(2, &nsin);
@@ -92,7 +104,8 @@ MILA_KERNEL(eluRopeForward, 11) {
   float* k = a.f32(4, &nk);
   float* qr = a.f32(5, &nqr);
   float* kr = a.f32(6, &nkr);
-  const AttnShape s = attnShape(a, 7);
+  float* kMean = a.f32(7, &nm);
+  const AttnShape s = attnShape(a, 8);
   if (s.headDim % 2 != 0) throw mila::ArgError{"RoPE needs an even head dimension"};
   const size_t half = static_cast<size_t>(s.batch * s.tokens * s.channels);
   const int64_t pairs = s.channels / 2;
@@ -100,34 +113,48 @@ MILA_KERNEL(eluRopeForward, 11) {
   mila::requireLength(ncos, static_cast<size_t>(s.tokens * pairs), "eluRopeForward: cos");
   mila::requireLength(nsin, ncos, "eluRopeForward: sin");
   for (size_t len : {nq, nk, nqr, nkr}) mila::requireLength(len, half, "eluRopeForward: output");
+  mila::requireLength(nm, static_cast<size_t>(s.batch * s.channels), "eluRopeForward: kMean");
   const int64_t imageStride = s.tokens * s.channels;
   const int64_t headStride = s.tokens * s.headDim;
-  mila::parallelFor(s.batch * s.tokens, std::max<int64_t>(1, mila::kElementGrain / (2 * s.channels)), [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; t++) {
-      const int64_t bi = t / s.tokens;
-      const int64_t pos = t % s.tokens;
-      const int64_t rot = bi * imageStride + pos * s.headDim;
-      eluRopePosition(x + t * 2 * s.channels, cosT + pos * pairs, sinT + pos * pairs, q + t * s.channels, k + t * s.channels,
-                      qr + rot, kr + rot, s.channels, s.heads, headStride);
+  const int64_t blocksPerImage = (s.tokens + kTokensPerBlock - 1) / kTokensPerBlock;
+  std::vector<float> partial(static_cast<size_t>(s.batch * blocksPerImage * s.channels), 0.0f);
+  mila::parallelFor(s.batch * blocksPerImage, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t blk = b0; blk < b1; blk++) {
+      const int64_t bi = blk / blocksPerImage;
+      const int64_t p0 = (blk % blocksPerImage) * kTokensPerBlock;
+      const int64_t p1 = std::min(s.tokens, p0 + kTokensPerBlock);
+      for (int64_t pos = p0; pos < p1; pos++) {
+        const int64_t t = bi * s.tokens + pos;
+        const int64_t rot = bi * imageStride + pos * s.headDim;
+        eluRopePosition(x + t * 2 * s.channels, cosT + pos * pairs, sinT + pos * pairs, q + t * s.channels, k + t * s.channels,
+                        qr + rot, kr + rot, partial.data() + blk * s.channels, s.channels, s.heads, headStride);
+      }
     }
   });
+  for (int64_t bi = 0; bi < s.batch; bi++) {
+    for (int64_t j = 0; j < s.channels; j++) {
+      double sum = 0.0;
+      for (int64_t blk = 0; blk < blocksPerImage; blk++) sum += partial[(bi * blocksPerImage + blk) * s.channels + j];
+      kMean[bi * s.channels + j] = static_cast<float>(sum / static_cast<double>(s.tokens));
+    }
+  }
   return nullptr;
 }
 
-// eluRopeBackward(q, k, dq, dk, dqRope, dkRope, cos, sin, dx, batch, tokens, channels, heads):
-// dx = (dy + rope^T(dRope)) * min(y, 1), rope^T being the rotation by minus the angle.
-MILA_KERNEL(eluRopeBackward, 13) {
-  size_t nq, nk, ndq, ndk, ndqr, ndkr, ncos, nsin, ndx;
+// eluRopeBackward(q, k, dq, dk, dqRope, dkRope, dkMean, cos, sin, dx, batch, tokens, channels, heads)
+MILA_KERNEL(eluRopeBackward, 14) {
+  size_t nq, nk, ndq, ndk, ndqr, ndkr, ndm, ncos, nsin, ndx;
   const float* q = a.f32(0, &nq);
   const float* k = a.f32(1, &nk);
   const float* dq = a.f32(2, &ndq);
   const float* dk = a.f32(3, &ndk);
   const float* dqr = a.f32(4, &ndqr);
   const float* dkr = a.f32(5, &ndkr);
-  const float* cosT = a.f32(6, &ncos);
-  const float* sinT = a.f32(7, &nsin);
-  float* dx = a.f32(8, &ndx);
-  const AttnShape s = attnShape(a, 9);
+  const float* dkm = a.f32(6, &ndm);
+  const float* cosT = a.f32(7, &ncos);
+  const float* sinT = a.f32(8, &nsin);
+  float* dx = a.f32(9, &ndx);
+  const AttnShape s = attnShape(a, 10);
   if (s.headDim % 2 != 0) throw mila::ArgError{"RoPE needs an even head dimension"};
   const size_t half = static_cast<size_t>(s.batch * s.tokens * s.channels);
   const int64_t pairs = s.channels / 2;
@@ -135,6 +162,10 @@ MILA_KERNEL(eluRopeBackward, 13) {
   mila::requireLength(ncos, static_cast<size_t>(s.tokens * pairs), "eluRopeBackward: cos");
   mila::requireLength(nsin, ncos, "eluRopeBackward: sin");
   mila::requireLength(ndx, 2 * half, "eluRopeBackward: dx");
+  mila::requireLength(ndm, static_cast<size_t>(s.batch * s.channels), "eluRopeBackward: dkMean");
+  // mean's gradient: each position gets dkMean / n.
+  std::vector<float> kMeanGrad(ndm);
+  for (size_t i = 0; i < ndm; i++) kMeanGrad[i] = dkm[i] / static_cast<float>(s.tokens);
   const int64_t imageStride = s.tokens * s.channels;
   const int64_t headStride = s.tokens * s.headDim;
   mila::parallelFor(s.batch * s.tokens, std::max<int64_t>(1, mila::kElementGrain / (2 * s.channels)), [&](int64_t t0, int64_t t1) {
@@ -143,7 +174,8 @@ MILA_KERNEL(eluRopeBackward, 13) {
       const int64_t pos = t % s.tokens;
       const int64_t rot = bi * imageStride + pos * s.headDim;
       const int64_t at = t * s.channels;
-      eluRopeGradPosition(q + at, k + at, dq + at, dk + at, dqr + rot, dkr + rot, cosT + pos * pairs, sinT + pos * pairs,
+      eluRopeGradPosition(q + at, k + at, dq + at, dk + at, kMeanGrad.data() + bi * s.channels, dqr + rot, dkr + rot,
+                          cosT + pos * pairs, sinT + pos * pairs,
                           dx + 2 * at, s.channels, s.heads, headStride);
     }
   });
@@ -219,8 +251,6 @@ MILA_KERNEL(attnOutputForward, 9) {
   return nullptr;
 }
 
-// Positions per block of the kMean gradient sums (fixed by the shape, summed in a fixed order).
-constexpr int64_t kTokensPerBlock = 256;
 
 // attnOutputBackward(o, q, kMean, dy, dO, dQ, dKMean, batch, tokens, channels, heads); dLepe is dy itself.
 MILA_KERNEL(attnOutputBackward, 11) {

@@ -35,7 +35,7 @@ const reference = {
     const [qr, kr] = tf.split(rotated, 2, 3);
     const d = c / heads;
     const perHead = (t: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(t, [b, h * w, heads, d]), [0, 2, 1, 3]), [b * heads, h * w, d]);
-    return [q!, k!, perHead(qr!), perHead(kr!)];
+    return [q!, k!, perHead(qr!), perHead(kr!), tf.reshape(tf.mean(k!, [1, 2]), [b, c])];
   },
   attnOutput: (heads: number) => ([o, q, kMean, lepe]: tf.Tensor[]) => {
     const [b, h, w, c] = q!.shape as [number, number, number, number];
@@ -55,7 +55,7 @@ const fused = {
   eluPlusOne: ([x]: tf.Tensor[]) => [fusedEluPlusOne(x!)],
   eluRope: (heads: number) => ([x, cos, sin]: tf.Tensor[]) => {
     const r = fusedEluRope(x as tf.Tensor4D, cos!, sin!, heads);
-    return [r.q, r.k, r.qRope, r.kRope];
+    return [r.q, r.k, r.qRope, r.kRope, r.kMean];
   },
   attnOutput: (heads: number) => ([o, q, kMean, lepe]: tf.Tensor[]) =>
     [fusedAttnOutput(o as tf.Tensor3D, q as tf.Tensor4D, kMean as tf.Tensor2D, lepe as tf.Tensor4D, heads)],
@@ -118,7 +118,7 @@ const CASES: OpCase[] = [
     reference: reference.eluRope(heads), fused: fused.eluRope(heads),
     composite: ([x, cos, sin]) => {
       const r = compositeEluRope(x as tf.Tensor4D, cos!, sin!, heads);
-      return [r.q, r.k, r.qRope, r.kRope];
+      return [r.q, r.k, r.qRope, r.kRope, r.kMean];
     },
   })),
   ...([[2, 17, 19, 12, 2], [1, 9, 7, 8, 1], [1, 5, 6, 15, 3]] as const).map(([b, h, w, c, heads], i): OpCase => ({
