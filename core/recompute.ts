@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { recordMaskSeeds, replayMaskSeeds } from './layers/dropout.js';
+import type { Module } from './module.js';
 
 /**
  * Gradient checkpointing, as torch.utils.checkpoint (mmdet/mmseg `with_cp`, MLLA `use_checkpoint`):
@@ -12,9 +13,17 @@ import { recordMaskSeeds, replayMaskSeeds } from './layers/dropout.js';
  * - `inputs` must be float32 (they receive gradients).
  * - Dropout/DropPath inside `fn` see the same masks in the recomputation as in the forward (their seeds are
  *   recorded and replayed, core/layers/dropout.ts). Any other randomness in `fn` would break that rule.
+ * - `buffers`: state `fn` updates as it runs (BatchNorm running statistics). Their values after the forward are
+ *   put back after the recomputation, so each forward updates them once, as without checkpointing.
  * - When no gradient is being recorded (inference, or inside another op's forward) this is exactly `fn(...inputs)`.
+ * - First-order gradients only (the recomputation runs inside a gradient function).
  */
-export function recomputeInBackward<T extends tf.Tensor>(fn: (...xs: tf.Tensor[]) => T, inputs: tf.Tensor[], variables: readonly tf.Variable[]): T {
+export function recomputeInBackward<T extends tf.Tensor>(
+  fn: (...xs: tf.Tensor[]) => T,
+  inputs: tf.Tensor[],
+  variables: readonly tf.Variable[],
+  buffers: readonly tf.Variable[] = [],
+): T {
   const engine = tf.engine();
   if (!engine.isTapeOn()) return fn(...inputs);
   for (const x of inputs) if (x.dtype !== 'float32') throw new Error(`recomputeInBackward: inputs must be float32 (got ${x.dtype})`);
@@ -33,15 +42,23 @@ export function recomputeInBackward<T extends tf.Tensor>(fn: (...xs: tf.Tensor[]
       // gradFunc runs) and leaves it null at the end; the outer backward pass then needs its own tape back to
       // dispose its saved tensors. So hold on to it and restore it.
       const outerTape = engine.state.activeTape;
+      const afterForward = buffers.map((b) => tf.clone(b));
       try {
         const { value, grads } = engine.gradients(() => replayMaskSeeds(log, () => fn(...saved)), wrt, dy, true);
         value.dispose();
         return grads.map((g, i) => g ?? tf.zerosLike(wrt[i]!));
       } finally {
         engine.state.activeTape = outerTape;
+        buffers.forEach((b, i) => b.assign(afterForward[i]!));
+        tf.dispose(afterForward);
       }
     };
     return { value: result, gradFunc };
   });
   return op(...inputs, ...trainable) as T;
+}
+
+/** `module.forward(x)` as one checkpointed region: its parameters get gradients, its buffers are updated once. */
+export function recomputeModuleInBackward<T extends tf.Tensor>(module: Module & { forward(x: T): T }, x: T): T {
+  return recomputeInBackward((t) => module.forward(t as T), [x], module.parameters(), module.namedBuffers().map(([, b]) => b));
 }

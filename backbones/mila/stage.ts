@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../../core/module.js';
-import { recomputeInBackward } from '../../core/recompute.js';
+import { recomputeModuleInBackward } from '../../core/recompute.js';
 import { ModuleList } from '../../core/layers/index.js';
 import { MllaBlock, type MllaBlockOptions } from './block.js';
 import { PatchMerging } from './patch-merging.js';
@@ -9,7 +9,7 @@ import { PatchMerging } from './patch-merging.js';
 export class MilaStage extends Module {
   readonly blocks: ModuleList<MllaBlock>;
   readonly downsample: PatchMerging | null;
-  /** Gradient checkpointing per block (official `use_checkpoint`): see core/recompute.ts. */
+  /** Gradient checkpointing of each block and of PatchMerging (official `use_checkpoint`): see core/recompute.ts. */
   readonly useCheckpoint: boolean;
 
   constructor(o: Omit<MllaBlockOptions, 'dropPath'> & { depth: number; dropPaths: number[]; downsample: boolean; useCheckpoint?: boolean }) {
@@ -24,9 +24,11 @@ export class MilaStage extends Module {
   forward(x: tf.Tensor4D): { out: tf.Tensor4D; next: tf.Tensor4D } {
     return tf.tidy(() => {
       let out = x;
-      for (const blk of this.blocks.items) out = this.useCheckpoint ? recomputeInBackward((t) => blk.forward(t as tf.Tensor4D), [out], blk.parameters()) : blk.forward(out);
+      for (const blk of this.blocks.items) out = this.useCheckpoint ? recomputeModuleInBackward(blk, out) : blk.forward(out);
       if (out === x) out = x.clone();
-      const next = this.downsample ? this.downsample.forward(out) : out;
+      // PatchMerging is checkpointed too: its 8C-channel hidden maps at the stage's resolution are what a
+      // training step keeps most of once the blocks are checkpointed (not in the official code; same values).
+      const next = !this.downsample ? out : this.useCheckpoint ? recomputeModuleInBackward(this.downsample, out) : this.downsample.forward(out);
       return { out, next };
     });
   }

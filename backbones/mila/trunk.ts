@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, type LoadOptions, type LoadResult } from '../../core/module.js';
+import { recomputeModuleInBackward } from '../../core/recompute.js';
 import { Dropout, ModuleList } from '../../core/layers/index.js';
 import type { StateDict } from '../../core/host-tensor.js';
 import { dropPathRates, stageChannels, type MilaConfig } from './config.js';
@@ -65,7 +66,10 @@ export class MilaTrunk extends Module {
 
   /** Stem then stages; calls `onStage(i, out)` with each stage's output (before downsampling). Returns the last stage's output. */
   protected runStages(x: tf.Tensor4D, onStage: (i: number, out: tf.Tensor4D) => void): void {
-    let h = this.posDrop.forward(this.patchEmbed.forward(x)) as tf.Tensor4D;
+    // The stem is checkpointed with the blocks: its full-resolution maps (4C channels at stride 4) would
+    // otherwise dominate what a checkpointed training step keeps.
+    const tokens = this.config.useCheckpoint ? recomputeModuleInBackward(this.patchEmbed, x) : this.patchEmbed.forward(x);
+    let h = this.posDrop.forward(tokens) as tf.Tensor4D;
     this.layers.items.forEach((stage, i) => {
       const { out, next } = stage.forward(h);
       onStage(i, out);

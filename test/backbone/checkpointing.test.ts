@@ -98,6 +98,17 @@ describe('MILA backbone with useCheckpoint (per-block gradient checkpointing)', 
       const scale = Math.max(1, ...Array.from(ga, Math.abs));
       expect(maxAbsDiff(ga, b.grads.get(k)!), k).toBeLessThanOrEqual(1e-5 * scale);
     }
+    // BatchNorm (stem, PatchMerging) updated its running statistics once per forward, not again when recomputed.
+    const buffers = (m: MilaBackbone) => m.namedBuffers('', true).filter(([k]) => !k.endsWith('rope.rotations'));
+    const plainBuffers = buffers(plain);
+    expect(plainBuffers.map(([k]) => k)).toContain('layers.0.downsample.conv.2.norm.running_var');
+    buffers(ckpt).forEach(([k, v], i) => {
+      expect(k).toBe(plainBuffers[i]![0]);
+      const want = plainBuffers[i]![1].dataSync();
+      const got = v.dataSync();
+      for (let j = 0; j < want.length; j++) expect(Math.abs(got[j]! - want[j]!), k).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want[j]!)));
+    });
+    expect(ckpt.patchEmbed.conv1.norm.numBatchesTracked.dataSync()[0]).toBe(1);
     // Drop-path really acts here: another mask seed moves a checkpointed block's gradient far beyond 1e-5.
     const c = gradients(plain, x, 22);
     const key = 'layers.1.blocks.1.mlp.fc2.weight';
