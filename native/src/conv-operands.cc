@@ -73,12 +73,31 @@ void packPatchesTransposedA(const void* ctx, int64_t i0, int rows, int64_t k0, i
     dyOff[r] = (tap / g.kw) * g.dilationH - g.padTop;
     dxOff[r] = (tap % g.kw) * g.dilationW - g.padLeft;
   }
+  // Usually the panel's rows are consecutive channels of one tap: one short contiguous copy per pixel.
+  const bool oneTap = dyOff[0] == dyOff[rows - 1] && dxOff[0] == dxOff[rows - 1] && chan[rows - 1] == chan[0] + rows - 1;
+  int64_t ox = k0 % g.outW, oy = (k0 / g.outW) % g.outH, b = k0 / (g.outW * g.outH);
   for (int k = 0; k < kc; k++) {
-    const int64_t p = k0 + k;
-    const int64_t ox = p % g.outW, oy = (p / g.outW) % g.outH, b = p / (g.outW * g.outH);
     const int64_t baseY = oy * g.strideH, baseX = ox * g.strideW;
     const float* image = op.x + b * g.inH * g.inW * g.inC;
     float* d = dst + k * MR;
+    if (++ox == g.outW) {
+      ox = 0;
+      if (++oy == g.outH) {
+        oy = 0;
+        b++;
+      }
+    }
+    if (oneTap) {
+      const int64_t iy = baseY + dyOff[0], ix = baseX + dxOff[0];
+      if (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) {
+        for (int r = 0; r < MR; r++) d[r] = 0.f;
+      } else {
+        const float* src = image + (iy * g.inW + ix) * g.inC + chan[0];
+        for (int r = 0; r < rows; r++) d[r] = src[r];
+        for (int r = rows; r < MR; r++) d[r] = 0.f;
+      }
+      continue;
+    }
     for (int r = 0; r < rows; r++) {
       const int64_t iy = baseY + dyOff[r], ix = baseX + dxOff[r];
       d[r] = (iy < 0 || iy >= g.inH || ix < 0 || ix >= g.inW) ? 0.f : image[(iy * g.inW + ix) * g.inC + chan[r]];

@@ -6,7 +6,6 @@
 //   [batch, inH, inW, inC, outH, outW, outC, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft]
 // (for depthwise convolutions outC = inC * channel multiplier).
 #include <string>
-#include <vector>
 
 #include "conv-operands.h"
 #include "gemm-core.h"
@@ -48,50 +47,6 @@ bool isPointwise(const ConvGeometry& g) {
          g.outW == g.inW;
 }
 
-struct SplitKJob {
-  GemmTask task;  // the whole product; each part runs a K range of it
-  int64_t parts;
-  float* partials;  // parts - 1 buffers of M x N (part 0 writes the output itself)
-};
-
-void runSplitKPart(void* ctx, int64_t begin, int64_t end) {
-  const SplitKJob& job = *static_cast<const SplitKJob*>(ctx);
-  for (int64_t part = begin; part < end; part++) {
-    GemmTask t = job.task;
-    const int64_t k0 = t.K * part / job.parts, k1 = t.K * (part + 1) / job.parts;
-    t.kOffset = k0;
-    t.K = k1 - k0;
-    t.parallel = false;
-    if (part > 0) {
-      t.c = job.partials + (part - 1) * t.M * t.N;
-      t.ldc = t.N;
-    }
-    isaKernels().gemm(t);
-  }
-}
-
-// A product whose M x N is too small to give every thread work but whose K is long (a filter gradient
-// summed over many pixels): each thread takes a K range, then the parts are added.
-void gemmSplitK(const GemmTask& t) {
-  const int64_t threads = numThreads();
-  const int64_t mBlocks = (t.M + 119) / 120, nPanels = (t.N + isaKernels().NR - 1) / isaKernels().NR;
-  if (threads < 2 || mBlocks * nPanels >= 2 * threads || t.K < 2048 || t.rowFn || t.accumulate || t.bias || t.activation != kLinear) {
-    isaKernels().gemm(t);
-    return;
-  }
-  SplitKJob job{t, threads, nullptr};
-  std::vector<float> partials(static_cast<size_t>((threads - 1) * t.M * t.N));
-  job.partials = partials.data();
-  parallelFor(threads, 1, [&job](int64_t b, int64_t e) { runSplitKPart(&job, b, e); });
-  for (int64_t part = 1; part < threads; part++) {
-    const float* p = job.partials + (part - 1) * t.M * t.N;
-    for (int64_t i = 0; i < t.M; i++) {
-      float* row = t.c + i * t.ldc;
-      for (int64_t j = 0; j < t.N; j++) row[j] += p[i * t.N + j];
-    }
-  }
-}
-
 // conv2d(x, filter, bias|null, y, geometry, activation, activationAlpha)
 MILA_KERNEL(conv2d, 7) {
   const ConvGeometry g = readGeometry(a, 4);
@@ -128,7 +83,7 @@ MILA_KERNEL(conv2d, 7) {
   t.bias = bias;
   t.activation = checkedActivation(a.int32(5));
   t.activationAlpha = static_cast<float>(a.number(6));
-  isaKernels().gemm(t);
+  gemmParallel(t);
   return nullptr;
 }
 
@@ -160,7 +115,7 @@ MILA_KERNEL(conv2dBackpropFilter, 4) {
   t.bCtx = &dyMatrix;
   t.c = dw;
   t.ldc = g.outC;
-  gemmSplitK(t);
+  gemmParallel(t);
   return nullptr;
 }
 
@@ -191,7 +146,7 @@ MILA_KERNEL(conv2dBackpropInput, 4) {
     t.bCtx = &filterT;
     t.c = dx;
     t.ldc = g.inC;
-    isaKernels().gemm(t);
+    gemmParallel(t);
     return nullptr;
   }
   for (int64_t py = 0; py < g.strideH && py < g.inH; py++) {
@@ -226,7 +181,7 @@ MILA_KERNEL(conv2dBackpropInput, 4) {
         t.rowFn = inputGradRow;
         t.rowCtx = &ph;
       }
-      isaKernels().gemm(t);
+      gemmParallel(t);
     }
   }
   return nullptr;

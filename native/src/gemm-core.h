@@ -77,6 +77,10 @@ struct IsaKernels {
 // generic forces a lower one (tests and measurements).
 const IsaKernels& isaKernels();
 
+// The GEMM over all threads: K split across threads (each a serial GEMM, parts added at the end) when
+// K is long and the output small, so the threads do not meet once per K block; else isaKernels().gemm.
+void gemmParallel(const GemmTask& t);
+
 // parallelFor with a plain function pointer, callable from the per-ISA units (see the note above).
 void parallelForRaw(int64_t n, int64_t grain, void (*fn)(void* ctx, int64_t begin, int64_t end), void* ctx);
 int poolThreads();

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "gemm-core.h"
 #include "gemm-operands.h"
@@ -61,9 +62,37 @@ void runBatchItems(void* ctx, int64_t begin, int64_t end) {
     t.aCtx = &a;
     t.bCtx = &b;
     t.c = job.cBase + i * job.strideC;
+    gemmParallel(t);
+  }
+}
+
+struct SplitKJob {
+  GemmTask task;  // the whole product; each part runs a K range of it
+  int64_t parts;
+  float* partials;  // parts - 1 buffers of M x N (part 0 writes the output itself)
+};
+
+void runSplitKPart(void* ctx, int64_t begin, int64_t end) {
+  const SplitKJob& job = *static_cast<const SplitKJob*>(ctx);
+  for (int64_t part = begin; part < end; part++) {
+    GemmTask t = job.task;
+    const int64_t k0 = t.K * part / job.parts, k1 = t.K * (part + 1) / job.parts;
+    t.kOffset += k0;
+    t.K = k1 - k0;
+    t.parallel = false;
+    if (part > 0) {
+      t.c = job.partials + (part - 1) * t.M * t.N;
+      t.ldc = t.N;
+      t.rowFn = nullptr;
+    }
     isaKernels().gemm(t);
   }
 }
+
+// K from which splitting pays (8 K blocks: 16 fork/joins saved per product), and the largest output
+// split (each extra thread holds an M x N partial).
+constexpr int64_t kSplitMinK = 2048;
+constexpr int64_t kSplitMaxOutput = 1 << 22;
 
 void parallelTrampoline(int64_t n, int64_t grain, void (*fn)(void*, int64_t, int64_t), void* ctx) {
   parallelFor(n, grain, [fn, ctx](int64_t b, int64_t e) { fn(ctx, b, e); });
@@ -145,6 +174,30 @@ MILA_KERNEL(gemmIsa, 0) {
 }
 
 }  // namespace
+
+void gemmParallel(const GemmTask& t) {
+  const int64_t threads = t.parallel ? numThreads() : 1;
+  const bool plainOutput = !t.rowFn && !t.accumulate && !t.bias && t.activation == kLinear && t.alpha == 1.f;
+  if (threads < 2 || t.K < kSplitMinK || t.M * t.N > kSplitMaxOutput || !plainOutput) {
+    isaKernels().gemm(t);
+    return;
+  }
+  SplitKJob job{t, threads, nullptr};
+  std::vector<float> partials(static_cast<size_t>((threads - 1) * t.M * t.N));
+  job.partials = partials.data();
+  parallelFor(threads, 1, [&job](int64_t b, int64_t e) { runSplitKPart(&job, b, e); });
+  // Rows split over the threads again for the sum.
+  parallelFor(t.M, 64, [&](int64_t i0, int64_t i1) {
+    for (int64_t part = 1; part < threads; part++) {
+      const float* p = job.partials + (part - 1) * t.M * t.N;
+      for (int64_t i = i0; i < i1; i++) {
+        float* row = t.c + i * t.ldc;
+        const float* src = p + i * t.N;
+        for (int64_t j = 0; j < t.N; j++) row[j] += src[j];
+      }
+    }
+  });
+}
 
 const IsaKernels& isaKernels() {
   static const IsaKernels* chosen = chooseIsa();
