@@ -1,14 +1,14 @@
 /**
- * Phi(x) = 0.5 (1 + erf(x / sqrt 2)) for exact GELU, as native/src/fused-math.h computes it: erfc by
- * Numerical Recipes' Chebyshev fit (relative error < 1.2e-7), the negative tail taken as 0.5 erfc(|x| / sqrt 2)
- * so that it keeps its relative accuracy (tfjs' composite 0.5 x (1 + erf) loses it to cancellation).
+ * Phi(x) = 0.5 (1 + erf(x / sqrt 2)) for exact GELU, as native/src/fused-math.h computes it: erf as the
+ * rational fit x P(x^2) / Q(x^2) on [-4, 4] that Eigen and XNNPACK use (absolute error ~2 float ulp; beyond
+ * |4| erf rounds to +-1 in float32). Like PyTorch's 0.5 x (1 + erf), accurate in absolute terms.
  */
 export function normalCdf(x: number): number {
-  const z = Math.abs(x) * Math.SQRT1_2;
-  const t = 1 / (1 + 0.5 * z);
+  const u = Math.min(4, Math.max(-4, x * Math.SQRT1_2));
+  const u2 = u * u;
   const p =
-    -1.26551223 +
-    t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
-  const half = 0.5 * t * Math.exp(p - z * z);
-  return x < 0 ? half : 1 - half;
+    -1.60960333262415e-2 +
+    u2 * (-2.95459980854025e-3 + u2 * (-7.34990630326855e-4 + u2 * (-5.69250639462346e-5 + u2 * (-2.10102402082508e-6 + u2 * (2.77068142495902e-8 + u2 * -2.72614225801306e-10)))));
+  const q = -1.42647390514189e-2 + u2 * (-7.37332916720468e-3 + u2 * (-1.68282697438203e-3 + u2 * (-2.13374055278905e-4 + u2 * -1.45660718464996e-5)));
+  return 0.5 + (0.5 * u * p) / q;
 }
