@@ -34,6 +34,11 @@ export function hasPreviousKernel(kernelName: string, backendName: string): bool
   return previous.has(key(kernelName, backendName));
 }
 
+/** The kernel a native kernel replaced on this backend (what it falls back to), if it replaced one. */
+export function replacedKernel(kernelName: string, backendName: string): tf.KernelFunc | undefined {
+  return previous.get(key(kernelName, backendName));
+}
+
 /**
  * Turn the native kernels off (they then call the previous kernels) or on again; for comparing both
  * on the same backend in tests and measurements. Returns the previous setting.

@@ -31,6 +31,7 @@ function convGradient(kernelName: string, depthwise: boolean, first: string, sec
     const xShape = outputIs === 'input' ? a.inputShape : p.shape;
     const filterShape = outputIs === 'filter' ? a.filterShape : q.shape;
     if (!xShape || !filterShape || xShape.length !== 4 || filterShape.length !== 4 || dy.shape.length !== 4) return undefined;
+    if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') return undefined;
     const info = tf.backend_util.computeConv2DInfo(
       shape4(xShape), shape4(filterShape), a.strides, a.dilations ?? 1, a.pad as never, a.dimRoundingMode, depthwise, 'channelsLast',
     );

@@ -30,6 +30,7 @@ function convForward(kernelName: string, depthwise: boolean): tf.KernelFunc {
     const a = attrs as unknown as ConvAttrs;
     const code = activationCode(a.activation);
     if (code === undefined || x.shape.length !== 4 || filter.shape.length !== 4) return undefined;
+    if (a.dataFormat !== undefined && a.dataFormat !== 'NHWC') return undefined;
     const info = tf.backend_util.computeConv2DInfo(
       shape4(x.shape), shape4(filter.shape), a.strides, a.dilations ?? 1, a.pad as never, a.dimRoundingMode, depthwise, 'channelsLast',
     );

@@ -4,7 +4,8 @@ import { initBackend } from '../../core/backend.js';
 import { registerAllGradients } from '../../core/kernels/register-gradients.js';
 import { nativeStatus } from '../../core/native/addon.js';
 import { nativeKernelAddon } from '../../core/native/native-api.js';
-import { nativeKernelCounts, setNativeKernelsEnabled } from '../../core/native/kernel-fallback.js';
+import { nativeKernelCounts, replacedKernel, setNativeKernelsEnabled } from '../../core/native/kernel-fallback.js';
+import { WASM_EXTRA_KERNELS } from '../../core/wasm-kernels.js';
 import { NATIVE_KERNELS } from '../../core/native/native-kernels.js';
 import { makeInputs, runCase, worstRelativeError } from '../kernels/compare-backends.js';
 import { CONV_CASES, DEPTHWISE_CASES, MATMUL_CASES, type NativeCase } from './native-cases.js';
@@ -26,6 +27,11 @@ describe.skipIf(off)('native kernels match the stock cpu backend (forward and gr
         expect(tf.getKernel(name, backend)?.kernelFunc, `${name} on ${backend}`).toBe(kernelFunc);
       }
     }
+    // On wasm, what they fall back to is our JS/wasm kernel where there is one, not the stock kernel.
+    const natives = new Set(NATIVE_KERNELS.map((k) => k.name));
+    const chained = WASM_EXTRA_KERNELS.filter((k) => natives.has(k.name));
+    expect(chained.length).toBeGreaterThan(0);
+    for (const k of chained) expect(replacedKernel(k.name, 'wasm'), k.name).toBe(k.kernelFunc);
   });
 
   const check = (c: NativeCase, k: number) => async () => {
