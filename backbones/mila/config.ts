@@ -21,9 +21,9 @@ export interface MilaConfig {
    */
   imgSize: number;
   /**
-   * Gradient checkpointing per block (the official `use_checkpoint`, mmdet/mmseg `with_cp`): a block keeps only
-   * its input for the backward pass and recomputes its forward there. Less memory, about one more forward of time.
-   * Outputs and gradients are unchanged; inference is unaffected.
+   * Gradient checkpointing (the official `use_checkpoint`, mmdet/mmseg `with_cp`): each block, and here also the
+   * stem and each PatchMerging, keeps only its input for the backward pass and recomputes its forward there.
+   * Less memory, about one more forward of time. Outputs and gradients are unchanged; inference is unaffected.
    */
   useCheckpoint: boolean;
 }

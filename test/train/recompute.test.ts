@@ -84,6 +84,23 @@ describe('recomputeInBackward (gradient checkpointing primitive)', () => {
     tf.dispose([x, g!]);
   });
 
+  it('handles inputs used twice, multi-output ops with an unused output, and constants it must not touch', () => {
+    const c = tf.keep(tf.tensor2d([[1, 2], [3, 4]])); // like a cached RoPE table: kept, not a variable
+    const x = tf.tensor2d([[0.5, -1], [2, 0.25]]);
+    const region = (t: tf.Tensor) => {
+      const [left] = tf.split(tf.add(tf.mul(t, t), t), 2, 1); // second output unused
+      return tf.mul(left!, tf.slice(c, [0, 0], [2, 1]));
+    };
+    const before = tf.memory().numTensors;
+    const [g] = tf.grads((t: tf.Tensor) => tf.sum(recomputeInBackward(region, [t], [])) as tf.Scalar)([x]);
+    // d/dt of (t^2 + t) * c on the first column: (2t + 1) * c; zero on the second column.
+    expect([...g!.dataSync()]).toEqual([(2 * 0.5 + 1) * 1, 0, (2 * 2 + 1) * 3, 0]);
+    g!.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect([...c.dataSync()]).toEqual([1, 2, 3, 4]);
+    tf.dispose([c, x]);
+  });
+
   it('replays the dropout masks of the forward in the recomputation', () => {
     const drop = new DropPath(0.5).train();
     const elem = new Dropout(0.5).train();
