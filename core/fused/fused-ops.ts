@@ -6,8 +6,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED } from './kernel-names.js';
 
-function hasKernel(name: string): boolean {
-  return tf.getKernel(name, tf.getBackend()) !== undefined;
+/** The fused kernels take float32 only; other dtypes go the composite way (tfjs ops cast as usual). */
+function hasKernel(name: string, ...xs: tf.Tensor[]): boolean {
+  return xs.every((x) => x.dtype === 'float32') && tf.getKernel(name, tf.getBackend()) !== undefined;
 }
 
 function run(name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): tf.Tensor | tf.Tensor[] {
@@ -16,7 +17,7 @@ function run(name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {
 
 /** Exact GELU as PyTorch's default: x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)). */
 export function fusedGelu<T extends tf.Tensor>(x: T): T {
-  return (hasKernel(FUSED.gelu) ? run(FUSED.gelu, { x }) : compositeGelu(x)) as T;
+  return (hasKernel(FUSED.gelu, x) ? run(FUSED.gelu, { x }) : compositeGelu(x)) as T;
 }
 
 export function compositeGelu<T extends tf.Tensor>(x: T): T {
@@ -25,7 +26,7 @@ export function compositeGelu<T extends tf.Tensor>(x: T): T {
 
 /** SiLU (swish): x sigmoid(x). */
 export function fusedSilu<T extends tf.Tensor>(x: T): T {
-  return (hasKernel(FUSED.silu) ? run(FUSED.silu, { x }) : compositeSilu(x)) as T;
+  return (hasKernel(FUSED.silu, x) ? run(FUSED.silu, { x }) : compositeSilu(x)) as T;
 }
 
 export function compositeSilu<T extends tf.Tensor>(x: T): T {
@@ -34,7 +35,7 @@ export function compositeSilu<T extends tf.Tensor>(x: T): T {
 
 /** elu(x) + 1 (alpha 1), the positive feature map of MILA's linear attention. */
 export function fusedEluPlusOne<T extends tf.Tensor>(x: T): T {
-  return (hasKernel(FUSED.eluPlusOne) ? run(FUSED.eluPlusOne, { x }) : tf.tidy(() => tf.add(tf.elu(x), 1))) as T;
+  return (hasKernel(FUSED.eluPlusOne, x) ? run(FUSED.eluPlusOne, { x }) : tf.tidy(() => tf.add(tf.elu(x), 1))) as T;
 }
 
 /** nn.LayerNorm over the last axis: (x - mean) / sqrt(biased var + eps) * weight + bias. */
@@ -42,7 +43,7 @@ export function fusedLayerNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, b
   if (x.shape[x.rank - 1] !== weight.shape[0] || bias.shape[0] !== weight.shape[0]) {
     throw new Error(`core/fused: LayerNorm of ${weight.shape[0]} channels got an input of shape [${x.shape.join(', ')}]`);
   }
-  return (hasKernel(FUSED.layerNorm) ? run(FUSED.layerNorm, { x, weight, bias }, { eps }) : compositeLayerNorm(x, weight, bias, eps)) as T;
+  return (hasKernel(FUSED.layerNorm, x, weight, bias) ? run(FUSED.layerNorm, { x, weight, bias }, { eps }) : compositeLayerNorm(x, weight, bias, eps)) as T;
 }
 
 export function compositeLayerNorm<T extends tf.Tensor>(x: T, weight: tf.Tensor1D, bias: tf.Tensor1D, eps: number): T {
@@ -77,7 +78,7 @@ export function fusedEluRope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor, hea
     throw new Error(`core/fused: eluRope needs x [b, h, w, 2c] with c even and divisible by ${heads} heads and tables of h*w*c/2; got x [${x.shape.join(', ')}], table of ${cos.size}`);
   }
   // The kernels rotate pairs within a head, so they need an even head dimension (MILA's always is).
-  if (!hasKernel(FUSED.eluRope) || (c2 / 2 / heads) % 2 !== 0) return compositeEluRope(x, cos, sin, heads);
+  if (!hasKernel(FUSED.eluRope, x, cos, sin) || (c2 / 2 / heads) % 2 !== 0) return compositeEluRope(x, cos, sin, heads);
   const [q, k, qRope, kRope, kMean] = run(FUSED.eluRope, { x, cos, sin }, { heads }) as tf.Tensor[];
   return { q: q as tf.Tensor4D, k: k as tf.Tensor4D, qRope: qRope as tf.Tensor3D, kRope: kRope as tf.Tensor3D, kMean: kMean as tf.Tensor2D };
 }
@@ -90,23 +91,26 @@ export function toHeads(t: tf.Tensor4D, heads: number): tf.Tensor3D {
   return tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(t, [b, n, heads, c / heads]), [0, 2, 1, 3]), [b * heads, n, c / heads]));
 }
 
+/**
+ * Without the kernel: t * cos + swapPairs(t) * signedSin over q|k at once (the pair swap is a Reverse on a
+ * [-1, 2] view; splitting even and odd channels instead is a strided SplitV, ~100x slower on wasm).
+ */
 export function compositeEluRope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor, heads: number): EluRopeResult {
   const [b, h, w, c2] = x.shape;
   const c = c2 / 2;
-  const out = tf.tidy(() => {
-    const [q, k] = tf.split(tf.add(tf.elu(x), 1), 2, 3) as [tf.Tensor4D, tf.Tensor4D];
-    const cs = tf.reshape(cos, [1, h, w, c / 2, 1]);
-    const sn = tf.reshape(sin, [1, h, w, c / 2, 1]);
-    const rotate = (t: tf.Tensor4D): tf.Tensor4D => {
-      const [even, odd] = tf.split(tf.reshape(t, [b, h, w, c / 2, 2]), 2, 4);
-      const re = tf.sub(tf.mul(even!, cs), tf.mul(odd!, sn));
-      const ro = tf.add(tf.mul(odd!, cs), tf.mul(even!, sn));
-      return tf.reshape(tf.concat([re, ro], 4), [b, h, w, c]);
-    };
+  return tf.tidy(() => {
+    const qk = tf.add(tf.elu(x), 1);
+    // Per-channel tables for q|k: each pair's cos on both channels, -sin on the even one and +sin on the odd.
+    const expand = (t: tf.Tensor) => tf.tile(tf.reshape(t, [h, w, 1, c / 2, 1]), [1, 1, 2, 1, 2]);
+    const cosFull = tf.reshape(expand(cos), [h, w, c2]);
+    const sinFull = tf.reshape(tf.mul(expand(sin), tf.tensor1d([-1, 1])), [h, w, c2]);
+    const swapped = tf.reshape(tf.reverse(tf.reshape(qk, [-1, 2]), 1), [b, h, w, c2]);
+    const rotated = tf.add(tf.mul(qk, cosFull), tf.mul(swapped, sinFull));
+    const [q, k] = tf.split(qk, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
+    const [qr, kr] = tf.split(rotated, 2, 3) as [tf.Tensor4D, tf.Tensor4D];
     const kMean = tf.reshape(tf.mean(k, [1, 2]), [b, c]) as tf.Tensor2D;
-    return { q, k, qRope: toHeads(rotate(q), heads), kRope: toHeads(rotate(k), heads), kMean };
+    return { q, k, qRope: toHeads(qr, heads), kRope: toHeads(kr, heads), kMean };
   });
-  return out;
 }
 
 /**
@@ -118,7 +122,7 @@ export function fusedAttnOutput(o: tf.Tensor3D, q: tf.Tensor4D, kMean: tf.Tensor
   if (o.size !== q.size || o.shape[0] !== b * heads || kMean.size !== b * c || lepe.size !== q.size) {
     throw new Error(`core/fused: attnOutput shapes do not agree: o [${o.shape.join(', ')}], q [${q.shape.join(', ')}], kMean [${kMean.shape.join(', ')}], lepe [${lepe.shape.join(', ')}], ${heads} heads`);
   }
-  if (hasKernel(FUSED.attnOutput)) return run(FUSED.attnOutput, { o, q, kMean, lepe }, { heads }) as tf.Tensor4D;
+  if (hasKernel(FUSED.attnOutput, o, q, kMean, lepe)) return run(FUSED.attnOutput, { o, q, kMean, lepe }, { heads }) as tf.Tensor4D;
   return compositeAttnOutput(o, q, kMean, lepe, heads);
 }
 
