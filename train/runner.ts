@@ -11,6 +11,7 @@ import { scheduledLr, type ScheduleProgress } from './lr-schedule.js';
 import { paramSettings } from './param-groups.js';
 import { Progress, formatDuration } from './progress.js';
 import { trainStep } from './train-step.js';
+import { seedDropoutMasks } from '../core/layers/dropout.js';
 
 /**
  * The training data as the runner sees it: a fixed number of batches per epoch, and the batches of any
@@ -223,6 +224,8 @@ export class Runner<B> {
           manualSeed(seed);
           // Models with their own sampling streams (Mask R-CNN's RPN/RoI samplers) restart them per iteration too.
           (model as Partial<ReseedableModel>).reseedSampling?.(seed);
+          // Dropout/DropPath masks too, so a resumed run with drop-path > 0 draws what the uninterrupted one did.
+          seedDropoutMasks(seed);
           const lr = this.lrAt(this.iter);
           const step = trainStep(model, this.optimizer, next.value, lr, config.optimizer.gradClip?.maxNorm ?? null);
           this.iter += 1;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../../core/module.js';
-import { LayerNorm, Linear } from '../../core/layers/index.js';
+import { Dropout, LayerNorm, Linear } from '../../core/layers/index.js';
 import { Rng, defaultRng } from '../../core/rng.js';
 import type { ExperimentConfig } from '../../configs/types.js';
 import { MLLA_DETECTION_PARAMWISE } from '../../configs/types.js';
@@ -14,9 +14,13 @@ export interface TinyBatch {
   n: number;
 }
 
-/** A two-layer regressor whose forward also draws from the global Rng (as samplers do), to test RNG replay. */
+/**
+ * A two-layer regressor whose forward also draws from the global Rng (as samplers do) and applies dropout in
+ * training, to test that resume replays both kinds of randomness.
+ */
 export class TinyModel extends Module implements TrainableModel<TinyBatch> {
   readonly fc1 = this.registerModule('fc1', new Linear(3, 8));
+  readonly drop = this.registerModule('drop', new Dropout(0.3));
   readonly norm = this.registerModule('norm', new LayerNorm(8));
   readonly fc2 = this.registerModule('fc2', new Linear(8, 1));
 
@@ -24,7 +28,7 @@ export class TinyModel extends Module implements TrainableModel<TinyBatch> {
     const noise = defaultRng().uniform(0.9, 1.1);
     const x = tf.tensor2d(b.x, [b.n, 3]);
     const y = tf.tensor2d(b.y, [b.n, 1]);
-    const h = this.norm.forward(tf.relu(this.fc1.forward(x)));
+    const h = this.norm.forward(this.drop.forward(tf.relu(this.fc1.forward(x))));
     const pred = this.fc2.forward(h);
     const err = tf.sub(pred, y);
     return {
