@@ -66,8 +66,9 @@ MILA_KERNEL(conv2d, 7) {
   t.M = g.batch * g.outH * g.outW;
   t.N = g.outC;
   t.K = g.kh * g.kw * g.inC;
-  const bool direct = g.outC <= kDirectAMaxColumns;
-  if (isPointwise(g)) {
+  const bool pointwise = isPointwise(g);
+  const bool direct = g.outC <= (pointwise ? kDirectAMaxColumns : kDirectPatchMaxColumns);
+  if (pointwise) {
     t.aCtx = &plainX;
     if (direct) t.rowRunsA = matrixRowRunsA;
     else t.packA = packMatrixA;
