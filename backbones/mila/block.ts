@@ -58,9 +58,9 @@ export class MllaBlock extends Module {
     return tf.tidy(() => {
       const x0 = tf.add(input, this.cpe1.forward(input)) as tf.Tensor4D;
       const xn = this.norm1.forward(x0);
-      const gate = silu(this.actProj.forward(xn));
       const mixed = silu(this.dwc.forward(this.inProj.forward(xn))) as tf.Tensor4D;
-      const attended = this.outProj.forward(tf.mul(this.attn.forward(mixed), gate));
+      // attn(mixed) * silu(act_proj(xn)), the gating fused into the attention's output pass.
+      const attended = this.outProj.forward(this.attn.forward(mixed, this.actProj.forward(xn) as tf.Tensor4D));
       const x1 = tf.add(x0, dropIfActive(this.dropPath, attended));
       const x2 = tf.add(x1, this.cpe2.forward(x1));
       return tf.add(x2, dropIfActive(this.dropPath, this.mlp.forward(this.norm2.forward(x2)))) as tf.Tensor4D;

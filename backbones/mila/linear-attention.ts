@@ -29,7 +29,11 @@ export class LinearAttention extends Module {
     this.headDim = dim / numHeads;
   }
 
-  forward(x: tf.Tensor4D): tf.Tensor4D {
+  /**
+   * With `gate` (the block's act_proj output, before SiLU) the result is attn(x) * silu(gate), computed in the
+   * same pass as the attention output.
+   */
+  forward(x: tf.Tensor4D, gate?: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const [b, h, w, c] = x.shape;
       const n = h * w;
@@ -38,7 +42,7 @@ export class LinearAttention extends Module {
       const { q, qRope, kRope, kMean } = fusedEluRope(this.qk.forward(x) as tf.Tensor4D, cos, sin, heads);
       const kv = tf.mul(tf.matMul(kRope, toHeads(x, heads), true, false), 1 / n); // [b*heads, d, d]
       const o = tf.matMul(qRope, kv) as tf.Tensor3D; // [b*heads, n, d]
-      return fusedAttnOutput(o, q, kMean, this.lepe.forward(x) as tf.Tensor4D, heads);
+      return fusedAttnOutput(o, q, kMean, this.lepe.forward(x) as tf.Tensor4D, heads, gate);
     });
   }
 }

@@ -30,19 +30,21 @@ export interface FusedCompute {
     dkMean: Float32Array, cos: Float32Array, sin: Float32Array, dx: Float32Array,
     batch: number, tokens: number, channels: number, heads: number,
   ): void;
+  /** y = (o z + lepe), times silu(gate) when a gate is given. */
   attnOutputForward(
-    o: Float32Array, q: Float32Array, kMean: Float32Array, lepe: Float32Array, y: Float32Array,
+    o: Float32Array, q: Float32Array, kMean: Float32Array, lepe: Float32Array, gate: Float32Array | null, y: Float32Array,
     batch: number, tokens: number, channels: number, heads: number,
   ): void;
+  /** Without a gate, lepe's gradient is dy itself: lepe, dLepe and dGate may be null and are not used. */
   attnOutputBackward(
-    o: Float32Array, q: Float32Array, kMean: Float32Array, dy: Float32Array,
-    dO: Float32Array, dQ: Float32Array, dKMean: Float32Array,
+    o: Float32Array, q: Float32Array, kMean: Float32Array, lepe: Float32Array | null, gate: Float32Array | null, dy: Float32Array,
+    dO: Float32Array, dQ: Float32Array, dKMean: Float32Array, dLepe: Float32Array | null, dGate: Float32Array | null,
     batch: number, tokens: number, channels: number, heads: number,
   ): void;
 }
 
 /** native/src/elementwise.cc's kFusedAbiVersion: a build with other argument lists is not called. */
-const FUSED_ABI_VERSION = 2;
+const FUSED_ABI_VERSION = 3;
 
 /** The addon's fused functions, if it is loaded and was built with this version of them. */
 export function nativeFusedCompute(): FusedCompute | undefined {

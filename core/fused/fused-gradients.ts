@@ -66,4 +66,14 @@ export const FUSED_GRADIENTS: readonly tf.GradConfig[] = [
       return { o: () => dO!, q: () => dQ!, kMean: () => dKMean!, lepe: () => tf.reshape(g, g.shape) };
     },
   },
+  {
+    kernelName: FUSED.gatedAttnOutput,
+    inputsToSave: ['o', 'q', 'kMean', 'lepe', 'gate'],
+    gradFunc: (dy, saved, attrs) => {
+      const [o, q, kMean, lepe, gate] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      const { heads } = attrs as unknown as HeadsAttrs;
+      const [dO, dQ, dKMean, dLepe, dGate] = run(FUSED.gatedAttnOutputGrad, { o, q, kMean, lepe, gate, dy: dy as tf.Tensor }, { heads }) as tf.Tensor[];
+      return { o: () => dO!, q: () => dQ!, kMean: () => dKMean!, lepe: () => dLepe!, gate: () => dGate! };
+    },
+  },
 ];

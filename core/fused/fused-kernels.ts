@@ -88,29 +88,33 @@ const eluRopeGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return dx;
 };
 
-/** o: [b * heads, n, d], q and lepe: [b, h, w, c], kMean: [b, c] -> [b, h, w, c]. */
+/** o: [b * heads, n, d], q, lepe and gate (if any): [b, h, w, c], kMean: [b, c] -> [b, h, w, c]. */
 const attnOutput: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { o, q, kMean, lepe } = inputs as Inputs;
+  const { o, q, kMean, lepe, gate } = inputs as Inputs;
   const { heads } = attrs as unknown as HeadsAttrs;
   const s = shapeOfAttention(q!, heads);
   const host = new KernelHost(backend);
   const y = host.allocFloat32([...q!.shape]);
   const f = (t: tf.TensorInfo) => host.f32(t);
-  fusedCompute().attnOutputForward(f(o!), f(q!), f(kMean!), f(lepe!), f(y), s.batch, s.tokens, s.channels, heads);
+  fusedCompute().attnOutputForward(f(o!), f(q!), f(kMean!), f(lepe!), gate ? f(gate) : null, f(y), s.batch, s.tokens, s.channels, heads);
   return y;
 };
 
+/** -> [dO, dQ, dKMean], and with a gate also [dLepe, dGate]. */
 const attnOutputGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
-  const { o, q, kMean, dy } = inputs as Inputs;
+  const { o, q, kMean, lepe, gate, dy } = inputs as Inputs;
   const { heads } = attrs as unknown as HeadsAttrs;
   const s = shapeOfAttention(q!, heads);
   const host = new KernelHost(backend);
-  const dO = host.allocFloat32([...o!.shape]);
-  const dQ = host.allocFloat32([...q!.shape]);
-  const dM = host.allocFloat32([...kMean!.shape]);
+  const outs = [host.allocFloat32([...o!.shape]), host.allocFloat32([...q!.shape]), host.allocFloat32([...kMean!.shape])];
+  if (gate) outs.push(host.allocFloat32([...q!.shape]), host.allocFloat32([...q!.shape]));
   const f = (t: tf.TensorInfo) => host.f32(t);
-  fusedCompute().attnOutputBackward(f(o!), f(q!), f(kMean!), f(dy!), f(dO), f(dQ), f(dM), s.batch, s.tokens, s.channels, heads);
-  return [dO, dQ, dM];
+  const [dO, dQ, dM, dL, dG] = outs.map(f);
+  fusedCompute().attnOutputBackward(
+    f(o!), f(q!), f(kMean!), gate ? f(lepe!) : null, gate ? f(gate) : null, f(dy!),
+    dO!, dQ!, dM!, dL ?? null, dG ?? null, s.batch, s.tokens, s.channels, heads,
+  );
+  return outs;
 };
 
 export const FUSED_KERNELS: readonly { name: string; kernelFunc: tf.KernelFunc }[] = [
@@ -126,4 +130,6 @@ export const FUSED_KERNELS: readonly { name: string; kernelFunc: tf.KernelFunc }
   { name: FUSED.eluRopeGrad, kernelFunc: eluRopeGrad },
   { name: FUSED.attnOutput, kernelFunc: attnOutput },
   { name: FUSED.attnOutputGrad, kernelFunc: attnOutputGrad },
+  { name: FUSED.gatedAttnOutput, kernelFunc: attnOutput },
+  { name: FUSED.gatedAttnOutputGrad, kernelFunc: attnOutputGrad },
 ];

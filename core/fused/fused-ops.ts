@@ -115,15 +115,20 @@ export function compositeEluRope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor,
 
 /**
  * The linear attention's output: y[b, n, head] = o[b, head, n] * z + lepe[b, n, head], with the normaliser
- * z = 1 / (q[b, n, head] . kMean[b, head] + 1e-6). o: [b * heads, n, d]; q, lepe: [b, h, w, c]; kMean: [b, c].
+ * z = 1 / (q[b, n, head] . kMean[b, head] + 1e-6), times silu(gate) if a gate is given (the MILA block's gating).
+ * o: [b * heads, n, d]; q, lepe, gate: [b, h, w, c]; kMean: [b, c].
  */
-export function fusedAttnOutput(o: tf.Tensor3D, q: tf.Tensor4D, kMean: tf.Tensor2D, lepe: tf.Tensor4D, heads: number): tf.Tensor4D {
+export function fusedAttnOutput(o: tf.Tensor3D, q: tf.Tensor4D, kMean: tf.Tensor2D, lepe: tf.Tensor4D, heads: number, gate?: tf.Tensor4D): tf.Tensor4D {
   const [b, , , c] = q.shape;
-  if (o.size !== q.size || o.shape[0] !== b * heads || kMean.size !== b * c || lepe.size !== q.size) {
-    throw new Error(`core/fused: attnOutput shapes do not agree: o [${o.shape.join(', ')}], q [${q.shape.join(', ')}], kMean [${kMean.shape.join(', ')}], lepe [${lepe.shape.join(', ')}], ${heads} heads`);
+  if (o.size !== q.size || o.shape[0] !== b * heads || kMean.size !== b * c || lepe.size !== q.size || (gate !== undefined && gate.size !== q.size)) {
+    throw new Error(`core/fused: attnOutput shapes do not agree: o [${o.shape.join(', ')}], q [${q.shape.join(', ')}], kMean [${kMean.shape.join(', ')}], lepe [${lepe.shape.join(', ')}], ${heads} heads${gate ? `, gate [${gate.shape.join(', ')}]` : ''}`);
   }
-  if (hasKernel(FUSED.attnOutput, o, q, kMean, lepe)) return run(FUSED.attnOutput, { o, q, kMean, lepe }, { heads }) as tf.Tensor4D;
-  return compositeAttnOutput(o, q, kMean, lepe, heads);
+  if (gate === undefined) {
+    if (hasKernel(FUSED.attnOutput, o, q, kMean, lepe)) return run(FUSED.attnOutput, { o, q, kMean, lepe }, { heads }) as tf.Tensor4D;
+    return compositeAttnOutput(o, q, kMean, lepe, heads);
+  }
+  if (hasKernel(FUSED.gatedAttnOutput, o, q, kMean, lepe, gate)) return run(FUSED.gatedAttnOutput, { o, q, kMean, lepe, gate }, { heads }) as tf.Tensor4D;
+  return tf.tidy(() => tf.mul(compositeAttnOutput(o, q, kMean, lepe, heads), compositeSilu(gate)));
 }
 
 export function compositeAttnOutput(o: tf.Tensor3D, q: tf.Tensor4D, kMean: tf.Tensor2D, lepe: tf.Tensor4D, heads: number): tf.Tensor4D {

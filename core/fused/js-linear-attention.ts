@@ -100,7 +100,7 @@ export function eluRopeBackward(
 }
 
 export function attnOutputForward(
-  o: Float32Array, q: Float32Array, kMean: Float32Array, lepe: Float32Array, y: Float32Array,
+  o: Float32Array, q: Float32Array, kMean: Float32Array, lepe: Float32Array, gate: Float32Array | null, y: Float32Array,
   batch: number, tokens: number, channels: number, heads: number,
 ): void {
   checkShape('attnOutput input', o.length, batch * tokens * channels);
@@ -117,15 +117,24 @@ export function attnOutputForward(
       for (let j = 0; j < d; j++) dot += q[qa + j]! * kMean[ma + j]!;
       const z = 1 / (dot + NORM_EPS);
       for (let j = 0; j < d; j++) y[qa + j] = o[oa + j]! * z + lepe[qa + j]!;
+      if (gate !== null) {
+        for (let j = 0; j < d; j++) {
+          const g = gate[qa + j]!;
+          y[qa + j] = y[qa + j]! * (g / (1 + Math.exp(-g)));
+        }
+      }
     }
   }
 }
 
 export function attnOutputBackward(
-  o: Float32Array, q: Float32Array, kMean: Float32Array, dy: Float32Array,
-  dO: Float32Array, dQ: Float32Array, dKMean: Float32Array,
+  o: Float32Array, q: Float32Array, kMean: Float32Array, lepe: Float32Array | null, gate: Float32Array | null, dy: Float32Array,
+  dO: Float32Array, dQ: Float32Array, dKMean: Float32Array, dLepe: Float32Array | null, dGate: Float32Array | null,
   batch: number, tokens: number, channels: number, heads: number,
 ): void {
+  if (gate !== null && (lepe === null || dLepe === null || dGate === null)) throw new Error('core/fused: a gated attnOutput gradient needs lepe, dLepe and dGate');
+  // The gradient reaching o z + lepe: dy, or dy silu(gate) (then also lepe's gradient).
+  const da = gate === null ? dy : dLepe!;
   checkShape('attnOutput gradient', dy.length, batch * tokens * channels);
   checkShape('attnOutput kMean', kMean.length, batch * channels);
   const d = channels / heads;
@@ -138,15 +147,22 @@ export function attnOutputBackward(
       const ma = bi * channels + h * d;
       const oa = ((bi * heads + h) * tokens + pos) * d;
       let dot = 0;
-      let go = 0;
-      for (let j = 0; j < d; j++) {
-        dot += q[qa + j]! * kMean[ma + j]!;
-        go += dy[qa + j]! * o[oa + j]!;
-      }
+      for (let j = 0; j < d; j++) dot += q[qa + j]! * kMean[ma + j]!;
       const z = 1 / (dot + NORM_EPS);
+      if (gate !== null) {
+        for (let j = 0; j < d; j++) {
+          const g = gate[qa + j]!;
+          const s = 1 / (1 + Math.exp(-g));
+          const a = o[oa + j]! * z + lepe![qa + j]!;
+          dLepe![qa + j] = dy[qa + j]! * g * s;
+          dGate![qa + j] = dy[qa + j]! * a * s * (1 + g * (1 - s));
+        }
+      }
+      let go = 0;
+      for (let j = 0; j < d; j++) go += da[qa + j]! * o[oa + j]!;
       const dDot = -go * z * z;
       for (let j = 0; j < d; j++) {
-        dO[oa + j] = dy[qa + j]! * z;
+        dO[oa + j] = da[qa + j]! * z;
         dQ[qa + j] = dDot * kMean[ma + j]!;
         sums[ma + j] += dDot * q[qa + j]!;
       }

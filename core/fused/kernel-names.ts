@@ -12,6 +12,8 @@ export const FUSED = {
   eluRopeGrad: 'MilaEluRopeGrad',
   attnOutput: 'MilaAttnOutput',
   attnOutputGrad: 'MilaAttnOutputGrad',
+  gatedAttnOutput: 'MilaGatedAttnOutput',
+  gatedAttnOutputGrad: 'MilaGatedAttnOutputGrad',
 } as const;
 
 export interface LayerNormAttrs {

@@ -84,7 +84,7 @@ MILA_KERNEL(eluPlusOneBackward, 3) { return backward(a, "eluPlusOneBackward: dy/
 namespace mila {
 
 // Bumped whenever a fused function's arguments change (core/fused/fused-compute.ts refuses other versions).
-constexpr int kFusedAbiVersion = 2;
+constexpr int kFusedAbiVersion = 3;
 
 void registerElementwise(napi_env env, napi_value exports) {
   napi_value version;

@@ -3,7 +3,7 @@
 //    [b, heads, n, d] the per-head matmuls read, and mean_n(k) (replaces Elu, Add, Reverse, 2 Mul, Add,
 //    2 SplitV, 2 Transpose, Mean);
 //  - attnOutput: y = transpose(o) * z + lepe with the normaliser z = 1 / (q . mean_n(k) + 1e-6) per head
-//    (replaces Mul, Sum, Add, Reciprocal, Transpose, Mul, Add).
+//    (replaces Mul, Sum, Add, Reciprocal, Transpose, Mul, Add), optionally times silu(gate) (Sigmoid, 2 Mul).
 // RoPE rotates channel pairs (2p, 2p+1) by the angle of pair p at each position: cos/sin are [n, c/2].
 // Reassociation lets GCC vectorise the per-head dot products (results depend on the build, not on threads).
 #pragma GCC optimize("no-trapping-math", "fp-contract=fast", "associative-math", "no-signed-zeros")
@@ -184,10 +184,34 @@ MILA_KERNEL(eluRopeBackward, 14) {
 
 constexpr float kNormEps = 1e-6f;
 
-// One position: y[h, :] = o[h, :] / (q[h, :] . kMean[h, :] + 1e-6) + lepe[h, :] (o's heads headStride apart).
+// One position: a[h, :] = o[h, :] / (q[h, :] . kMean[h, :] + 1e-6) + lepe[h, :] (o's heads headStride apart),
+// y = a, or a * silu(gate) when a gate is given (the MILA block's gating, one pass less each way).
 MILA_SIMD_CLONES void attnOutputPosition(const float* __restrict o, const float* __restrict q, const float* __restrict kMean,
-                                         const float* __restrict lepe, float* __restrict y, int64_t heads, int64_t d,
-                                         int64_t headStride) {
+                                         const float* __restrict lepe, const float* __restrict gate, float* __restrict y,
+                                         int64_t heads, int64_t d, int64_t headStride) {
+  for (int64_t h = 0; h < heads; h++) {
+    const float* qh = q + h * d;
+    const float* mh = kMean + h * d;
+    const float* oh = o + h * headStride;
+    float* yh = y + h * d;
+    float dot = 0.0f;
+    for (int64_t j = 0; j < d; j++) dot += qh[j] * mh[j];
+    const float z = 1.0f / (dot + kNormEps);
+    for (int64_t j = 0; j < d; j++) yh[j] = oh[j] * z + lepe[h * d + j];
+    if (gate != nullptr) {
+      const float* gh = gate + h * d;
+      for (int64_t j = 0; j < d; j++) yh[j] *= gh[j] * mila::sigmoid(gh[j]);
+    }
+  }
+}
+
+// Its gradient: with da = dy (no gate) or dy * silu(g): dO = da z, dQ = dDot kMean, dDot q summed into pm
+// (kMean's gradient), dDot = -(da . o) z^2; with a gate also dLepe = da and dGate = dy a silu'(g).
+MILA_SIMD_CLONES void attnOutputGradPosition(const float* __restrict o, const float* __restrict q, const float* __restrict kMean,
+                                             const float* __restrict lepe, const float* __restrict gate,
+                                             const float* __restrict dy, float* __restrict dO, float* __restrict dQ,
+                                             float* __restrict dLepe, float* __restrict dGate,
+                                             float* __restrict pm, int64_t heads, int64_t d, int64_t headStride) {
   for (int64_t h = 0; h < heads; h++) {
     const float* qh = q + h * d;
     const float* mh = kMean + h * d;
@@ -195,48 +219,45 @@ MILA_SIMD_CLONES void attnOutputPosition(const float* __restrict o, const float*
     float dot = 0.0f;
     for (int64_t j = 0; j < d; j++) dot += qh[j] * mh[j];
     const float z = 1.0f / (dot + kNormEps);
-    for (int64_t j = 0; j < d; j++) y[h * d + j] = oh[j] * z + lepe[h * d + j];
-  }
-}
-
-// Its gradient: dO = dy z, dQ = dDot kMean, and dDot q summed into pm (kMean's gradient), dDot = -(dy . o) z^2.
-MILA_SIMD_CLONES void attnOutputGradPosition(const float* __restrict o, const float* __restrict q, const float* __restrict kMean,
-                                             const float* __restrict dy, float* __restrict dO, float* __restrict dQ,
-                                             float* __restrict pm, int64_t heads, int64_t d, int64_t headStride) {
-  for (int64_t h = 0; h < heads; h++) {
-    const float* qh = q + h * d;
-    const float* mh = kMean + h * d;
-    const float* oh = o + h * headStride;
-    const float* gh = dy + h * d;
-    float dot = 0.0f;
-    float go = 0.0f;
-    for (int64_t j = 0; j < d; j++) {
-      dot += qh[j] * mh[j];
-      go += gh[j] * oh[j];
+    const float* da = dy + h * d;
+    if (gate != nullptr) {
+      const float* gh = gate + h * d;
+      const float* lh = lepe + h * d;
+      float* dl = dLepe + h * d;
+      float* dg = dGate + h * d;
+      for (int64_t j = 0; j < d; j++) {
+        const float s = mila::sigmoid(gh[j]);
+        const float g = dy[h * d + j];
+        dl[j] = g * gh[j] * s;
+        dg[j] = g * (oh[j] * z + lh[j]) * s * (1.0f + gh[j] * (1.0f - s));
+      }
+      da = dl;
     }
-    const float z = 1.0f / (dot + kNormEps);
+    float go = 0.0f;
+    for (int64_t j = 0; j < d; j++) go += da[j] * oh[j];
     const float dDot = -go * z * z;
     float* doh = dO + h * headStride;
     for (int64_t j = 0; j < d; j++) {
-      doh[j] = gh[j] * z;
+      doh[j] = da[j] * z;
       dQ[h * d + j] = dDot * mh[j];
       pm[h * d + j] += dDot * qh[j];
     }
   }
 }
 
-// attnOutputForward(o, q, kMean, lepe, y, batch, tokens, channels, heads):
-// y[b, n, h, :] = o[b, h, n, :] / (q[b, n, h, :] . kMean[b, h, :] + 1e-6) + lepe[b, n, h, :]
-MILA_KERNEL(attnOutputForward, 9) {
-  size_t no, nq, nm, nl, ny;
+// attnOutputForward(o, q, kMean, lepe, gate | null, y, batch, tokens, channels, heads)
+MILA_KERNEL(attnOutputForward, 10) {
+  size_t no, nq, nm, nl, ng, ny;
   const float* o = a.f32(0, &no);
   const float* q = a.f32(1, &nq);
   const float* kMean = a.f32(2, &nm);
   const float* lepe = a.f32(3, &nl);
-  float* y = a.f32(4, &ny);
-  const AttnShape s = attnShape(a, 5);
+  const float* gate = a.f32OrNull(4, &ng);
+  float* y = a.f32(5, &ny);
+  const AttnShape s = attnShape(a, 6);
   const size_t total = static_cast<size_t>(s.batch * s.tokens * s.channels);
   for (size_t len : {no, nq, nl, ny}) mila::requireLength(len, total, "attnOutputForward: tensor");
+  if (gate != nullptr) mila::requireLength(ng, total, "attnOutputForward: gate");
   mila::requireLength(nm, static_cast<size_t>(s.batch * s.channels), "attnOutputForward: kMean");
   const int64_t d = s.headDim;
   const int64_t headStride = s.tokens * d;
@@ -245,26 +266,35 @@ MILA_KERNEL(attnOutputForward, 9) {
       const int64_t bi = t / s.tokens;
       const int64_t pos = t % s.tokens;
       const int64_t at = t * s.channels;
-      attnOutputPosition(o + bi * s.tokens * s.channels + pos * d, q + at, kMean + bi * s.channels, lepe + at, y + at, s.heads, d, headStride);
+      attnOutputPosition(o + bi * s.tokens * s.channels + pos * d, q + at, kMean + bi * s.channels, lepe + at,
+                         gate != nullptr ? gate + at : nullptr, y + at, s.heads, d, headStride);
     }
   });
   return nullptr;
 }
 
-
-// attnOutputBackward(o, q, kMean, dy, dO, dQ, dKMean, batch, tokens, channels, heads); dLepe is dy itself.
-MILA_KERNEL(attnOutputBackward, 11) {
-  size_t no, nq, nm, nd, ndo, ndq, ndm;
+// attnOutputBackward(o, q, kMean, lepe, gate | null, dy, dO, dQ, dKMean, dLepe, dGate, batch, tokens, channels, heads);
+// without a gate, dLepe and dGate are not written (lepe's gradient is dy itself) and may be null.
+MILA_KERNEL(attnOutputBackward, 15) {
+  size_t no, nq, nm, nl, ng, nd, ndo, ndq, ndm, ndl, ndg;
   const float* o = a.f32(0, &no);
   const float* q = a.f32(1, &nq);
   const float* kMean = a.f32(2, &nm);
-  const float* dy = a.f32(3, &nd);
-  float* dO = a.f32(4, &ndo);
-  float* dQ = a.f32(5, &ndq);
-  float* dM = a.f32(6, &ndm);
-  const AttnShape s = attnShape(a, 7);
+  const float* lepe = a.f32OrNull(3, &nl);
+  const float* gate = a.f32OrNull(4, &ng);
+  const float* dy = a.f32(5, &nd);
+  float* dO = a.f32(6, &ndo);
+  float* dQ = a.f32(7, &ndq);
+  float* dM = a.f32(8, &ndm);
+  float* dLepe = a.f32OrNull(9, &ndl);
+  float* dGate = a.f32OrNull(10, &ndg);
+  const AttnShape s = attnShape(a, 11);
   const size_t total = static_cast<size_t>(s.batch * s.tokens * s.channels);
   for (size_t len : {no, nq, nd, ndo, ndq}) mila::requireLength(len, total, "attnOutputBackward: tensor");
+  if (gate != nullptr) {
+    if (lepe == nullptr || dLepe == nullptr || dGate == nullptr) throw mila::ArgError{"a gate needs lepe, dLepe and dGate"};
+    for (size_t len : {nl, ng, ndl, ndg}) mila::requireLength(len, total, "attnOutputBackward: gated tensor");
+  }
   for (size_t len : {nm, ndm}) mila::requireLength(len, static_cast<size_t>(s.batch * s.channels), "attnOutputBackward: kMean");
   const int64_t d = s.headDim;
   const int64_t blocksPerImage = (s.tokens + kTokensPerBlock - 1) / kTokensPerBlock;
@@ -280,7 +310,10 @@ MILA_KERNEL(attnOutputBackward, 11) {
       for (int64_t pos = p0; pos < p1; pos++) {
         const int64_t at = (bi * s.tokens + pos) * s.channels;
         const int64_t ho = bi * s.tokens * s.channels + pos * d;
-        attnOutputGradPosition(o + ho, q + at, kMean + bi * s.channels, dy + at, dO + ho, dQ + at, pm, s.heads, d, headStride);
+        const bool gated = gate != nullptr;
+        attnOutputGradPosition(o + ho, q + at, kMean + bi * s.channels, gated ? lepe + at : nullptr, gated ? gate + at : nullptr,
+                               dy + at, dO + ho, dQ + at, gated ? dLepe + at : nullptr, gated ? dGate + at : nullptr, pm, s.heads, d,
+                               headStride);
       }
     }
   });

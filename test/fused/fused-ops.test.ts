@@ -46,6 +46,8 @@ const reference = {
     const oh = tf.transpose(tf.reshape(o!, [b, heads, h * w, d]), [0, 2, 1, 3]);
     return [tf.add(tf.reshape(tf.mul(oh, z), [b, h, w, c]), lepe!)];
   },
+  gatedAttnOutput: (heads: number) => ([o, q, kMean, lepe, gate]: tf.Tensor[]) =>
+    [tf.mul(reference.attnOutput(heads)([o!, q!, kMean!, lepe!])[0]!, tf.mul(gate!, tf.sigmoid(gate!)))],
 };
 
 const fused = {
@@ -59,6 +61,8 @@ const fused = {
   },
   attnOutput: (heads: number) => ([o, q, kMean, lepe]: tf.Tensor[]) =>
     [fusedAttnOutput(o as tf.Tensor3D, q as tf.Tensor4D, kMean as tf.Tensor2D, lepe as tf.Tensor4D, heads)],
+  gatedAttnOutput: (heads: number) => ([o, q, kMean, lepe, gate]: tf.Tensor[]) =>
+    [fusedAttnOutput(o as tf.Tensor3D, q as tf.Tensor4D, kMean as tf.Tensor2D, lepe as tf.Tensor4D, heads, gate as tf.Tensor4D)],
 };
 
 interface OpCase {
@@ -126,6 +130,11 @@ const CASES: OpCase[] = [
     inputs: attnInputs(b, h, w, c, heads, 20 + i * 4),
     reference: reference.attnOutput(heads), fused: fused.attnOutput(heads),
     composite: ([o, q, m, l]) => [compositeAttnOutput(o as tf.Tensor3D, q as tf.Tensor4D, m as tf.Tensor2D, l as tf.Tensor4D, heads)],
+  })),
+  ...([[2, 17, 19, 12, 2], [1, 5, 6, 15, 3]] as const).map(([b, h, w, c, heads], i): OpCase => ({
+    name: `gated attention output [${b}, ${h}, ${w}, ${c}], ${heads} heads`, kernel: FUSED.gatedAttnOutput, wrt: [0, 1, 2, 3, 4],
+    inputs: [...attnInputs(b, h, w, c, heads, 40 + i * 5), randomInput([b, h, w, c], 44 + i * 5, -5, 5)],
+    reference: reference.gatedAttnOutput(heads), fused: fused.gatedAttnOutput(heads),
   })),
 ];
 
