@@ -6,6 +6,7 @@ import type { FusedCompute } from './fused-compute.js';
 import { eluRopeBackward, eluRopeForward, attnOutputBackward, attnOutputForward } from './js-linear-attention.js';
 import { layerNormBackward, layerNormForward } from './js-layer-norm.js';
 import { normalCdf } from './normal-cdf.js';
+import { fastExp } from './fast-exp.js';
 
 const INV_SQRT_2PI = 0.3989422804014327;
 
@@ -16,23 +17,23 @@ export const JS_FUSED_COMPUTE: FusedCompute = {
   geluBackward(x, dy, dx) {
     for (let i = 0; i < x.length; i++) {
       const v = x[i]!;
-      dx[i] = dy[i]! * (normalCdf(v) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+      dx[i] = dy[i]! * (normalCdf(v) + v * INV_SQRT_2PI * fastExp(-0.5 * v * v));
     }
   },
   siluForward(x, y) {
-    for (let i = 0; i < x.length; i++) y[i] = x[i]! / (1 + Math.exp(-x[i]!));
+    for (let i = 0; i < x.length; i++) y[i] = x[i]! / (1 + fastExp(-x[i]!));
   },
   siluBackward(x, dy, dx) {
     for (let i = 0; i < x.length; i++) {
       const v = x[i]!;
-      const s = 1 / (1 + Math.exp(-v));
+      const s = 1 / (1 + fastExp(-v));
       dx[i] = dy[i]! * s * (1 + v * (1 - s));
     }
   },
   eluPlusOneForward(x, y) {
     for (let i = 0; i < x.length; i++) {
       const v = x[i]!;
-      y[i] = v > 0 ? v + 1 : Math.exp(v);
+      y[i] = v > 0 ? v + 1 : fastExp(v);
     }
   },
   eluPlusOneBackward(y, dy, dx) {

@@ -4,6 +4,8 @@
  * transpose and LePE add), with their gradients.
  */
 
+import { fastExp } from './fast-exp.js';
+
 const NORM_EPS = 1e-6;
 
 function checkShape(what: string, got: number, want: number): void {
@@ -43,7 +45,7 @@ export function eluRopeForward(
       const rotAt = bi * tokens * channels + pos * d;
       for (let j = 0; j < channels; j++) {
         const v = x[src + j]!;
-        y[at + j] = v > 0 ? v + 1 : Math.exp(v);
+        y[at + j] = v > 0 ? v + 1 : fastExp(v);
       }
       if (part === 1) for (let j = 0; j < channels; j++) kSum[bi * channels + j] += y[at + j]!;
       for (let p = 0; p < pairs; p++) {
@@ -120,7 +122,7 @@ export function attnOutputForward(
       if (gate !== null) {
         for (let j = 0; j < d; j++) {
           const g = gate[qa + j]!;
-          y[qa + j] = y[qa + j]! * (g / (1 + Math.exp(-g)));
+          y[qa + j] = y[qa + j]! * (g / (1 + fastExp(-g)));
         }
       }
     }
@@ -152,7 +154,7 @@ export function attnOutputBackward(
       if (gate !== null) {
         for (let j = 0; j < d; j++) {
           const g = gate[qa + j]!;
-          const s = 1 / (1 + Math.exp(-g));
+          const s = 1 / (1 + fastExp(-g));
           const a = o[oa + j]! * z + lepe![qa + j]!;
           dLepe![qa + j] = dy[qa + j]! * g * s;
           dGate![qa + j] = dy[qa + j]! * a * s * (1 + g * (1 - s));
