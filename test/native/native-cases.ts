@@ -24,6 +24,10 @@ export const MATMUL_CASES: NativeCase[] = [
   { name: 'matMul K = 300 (two K blocks), M = 250 (several row blocks)', kernels: MM, inputs: [{ shape: [250, 300] }, { shape: [300, 40] }], fn: (a, b) => tf.matMul(t2(a), t2(b)) },
   { name: 'matMul N = 2100 (two N blocks)', kernels: MM, inputs: [{ shape: [7, 20] }, { shape: [20, 2100] }], fn: (a, b) => tf.matMul(t2(a), t2(b)) },
   { name: 'matMul transposeA, K = 2500 (split over threads)', kernels: MM, inputs: [{ shape: [2500, 20] }, { shape: [2500, 12] }], fn: (a, b) => tf.matMul(t2(a), t2(b), true, false) },
+  {
+    name: 'fused matMul K = 0 + bias (output is the bias)', kernels: ['_FusedMatMul'], inputs: [{ shape: [3, 0] }, { shape: [0, 4] }, { shape: [4] }],
+    fn: (a, b, c) => tf.fused.matMul({ a: t2(a), b: t2(b), bias: c }), forwardOnly: 'no gradient flows through an empty product',
+  },
   { name: 'matMul 1x1 . 1x1', kernels: MM, inputs: [{ shape: [1, 1] }, { shape: [1, 1] }], fn: (a, b) => tf.matMul(t2(a), t2(b)) },
   { name: 'batchMatMul 3 x (17x33 . 33x19)', kernels: MM, inputs: [{ shape: [3, 17, 33] }, { shape: [3, 33, 19] }], fn: (a, b) => tf.matMul(a, b) },
   { name: 'batchMatMul 4-d transposeA (k^T v per head)', kernels: MM, inputs: [{ shape: [2, 3, 70, 16] }, { shape: [2, 3, 70, 12] }], fn: (a, b) => tf.matMul(a, b, true, false) },
