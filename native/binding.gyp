@@ -8,6 +8,7 @@
         "src/thread-pool.cc",
         "src/gemm.cc",
         "src/gemm-operands.cc",
+        "src/gemm-reduce.cc",
         "src/conv.cc",
         "src/conv-operands.cc",
         "src/elementwise.cc",

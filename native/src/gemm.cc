@@ -8,6 +8,7 @@
 
 #include "gemm-core.h"
 #include "gemm-operands.h"
+#include "gemm-reduce.h"
 #include "kernels.h"
 #include "napi-args.h"
 #include "thread-pool.h"
@@ -229,6 +230,7 @@ float* threadScratch(int slot, size_t floats) {
 void registerGemm(napi_env env, napi_value exports) {
   exportFunction(env, exports, "gemm", gemm);
   exportFunction(env, exports, "gemmIsa", gemmIsa);
+  registerReduce(env, exports);
 }
 
 }  // namespace mila

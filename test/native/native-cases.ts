@@ -95,3 +95,11 @@ export const DEPTHWISE_CASES: NativeCase[] = [
   { name: 'fused depthwise + bias + relu6', kernels: ['FusedDepthwiseConv2D'], inputs: [{ shape: [1, 6, 7, 5] }, { shape: [3, 3, 5, 1] }, { shape: [5] }], fn: (x, w, b) => tf.fused.depthwiseConv2d({ x: t4(x), filter: t4(w), strides: 1, pad: 'same', bias: tf.mul(b, 3), activation: 'relu6' }) },
   { name: 'fused depthwise multiplier 2 + bias', kernels: ['FusedDepthwiseConv2D', 'DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'], inputs: [{ shape: [1, 6, 7, 3] }, { shape: [3, 3, 3, 2] }, { shape: [6] }], fn: (x, w, b) => tf.fused.depthwiseConv2d({ x: t4(x), filter: t4(w), strides: 1, pad: 'same', bias: b }) },
 ];
+
+export const SUM_CASES: NativeCase[] = [
+  { name: 'sum axis 0 of [3000, 70] (bias gradient: rows summed, threads, float runs in double)', kernels: ['Sum'], inputs: [{ shape: [3000, 70] }], fn: (x) => tf.sum(x, 0) },
+  { name: 'sum axes [0, 1] of [2, 3, 50, 7]', kernels: ['Sum'], inputs: [{ shape: [2, 3, 50, 7] }], fn: (x) => tf.sum(x, [0, 1]) },
+  { name: 'sum last axis keepDims of [5, 1100]', kernels: ['Sum'], inputs: [{ shape: [5, 1100] }], fn: (x) => tf.sum(x, -1, true) },
+  { name: 'sum middle axes [1, 2] of [3, 4, 5, 300]', kernels: ['Sum'], inputs: [{ shape: [3, 4, 5, 300] }], fn: (x) => tf.sum(x, [2, 1]) },
+  { name: 'sum all axes', kernels: ['Sum'], inputs: [{ shape: [4, 6, 5] }], fn: (x) => tf.sum(x) },
+];

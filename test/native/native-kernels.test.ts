@@ -8,7 +8,7 @@ import { nativeKernelCounts, replacedKernel, setNativeKernelsEnabled } from '../
 import { WASM_EXTRA_KERNELS } from '../../core/wasm-kernels.js';
 import { NATIVE_KERNELS } from '../../core/native/native-kernels.js';
 import { makeInputs, runCase, worstRelativeError } from '../kernels/compare-backends.js';
-import { CONV_CASES, DEPTHWISE_CASES, MATMUL_CASES, type NativeCase } from './native-cases.js';
+import { CONV_CASES, DEPTHWISE_CASES, MATMUL_CASES, SUM_CASES, type NativeCase } from './native-cases.js';
 
 // MILA_NATIVE=0 is the only way to skip: without it, a missing or stale build fails here.
 const off = process.env.MILA_NATIVE === '0';
@@ -61,8 +61,9 @@ describe.skipIf(off)('native kernels match the stock cpu backend (forward and gr
   describe('matmul', () => MATMUL_CASES.forEach((c, k) => it(c.name, check(c, k))));
   describe('conv2d', () => CONV_CASES.forEach((c, k) => it(c.name, check(c, 100 + k))));
   describe('depthwise', () => DEPTHWISE_CASES.forEach((c, k) => it(c.name, check(c, 200 + k))));
+  describe('sum', () => SUM_CASES.forEach((c, k) => it(c.name, check(c, 300 + k))));
 
-  it('falls back to the previous kernel for what it does not compute (prelu, int32)', () => {
+  it('falls back to the previous kernel for what it does not compute (prelu, int32, split sum axes)', () => {
     const before = nativeKernelCounts()['_FusedMatMul']?.fallback ?? 0;
     tf.setBackend('cpu');
     const y = tf.tidy(() =>
@@ -74,5 +75,11 @@ describe.skipIf(off)('native kernels match the stock cpu backend (forward and gr
     const i = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2]], undefined, 'int32'), tf.tensor2d([[3], [4]], undefined, 'int32')));
     expect(Array.from(i.dataSync())).toEqual([11]);
     i.dispose();
+    // Axes 0 and 2 are not one contiguous run: the previous Sum kernel.
+    const sumFallbacks = nativeKernelCounts()['Sum']?.fallback ?? 0;
+    const s = tf.tidy(() => tf.sum(tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2]), [0, 2]));
+    expect(Array.from(s.dataSync())).toEqual([1 + 2 + 5 + 6, 3 + 4 + 7 + 8]);
+    s.dispose();
+    expect(nativeKernelCounts()['Sum']!.fallback).toBe(sumFallbacks + 1);
   });
 });
