@@ -39,10 +39,7 @@ export function ropeRotations(h: number, w: number, c: number): Float32Array {
   return out;
 }
 
-/**
- * Multiplier tables to rotate q and k together in NHWC: for a [.., h, w, 2c] tensor t holding q then k,
- * rope(t) = t * cos + swapPairs(t) * sin, with `sin` carrying the sign (-sin on even channels, +sin on odd).
- */
+/** cos and sin of each channel pair's angle per position, [h, w, c/2]. */
 interface RopeTables {
   cos: tf.Tensor3D;
   sin: tf.Tensor3D;
@@ -51,9 +48,9 @@ interface RopeTables {
 const MAX_CACHED_SIZES = 16;
 const cache = new Map<string, RopeTables>();
 
-/** Tables cached per backend, kind and size (LRU), kept out of any tidy scope. */
-function cachedTables(kind: string, h: number, w: number, c: number, make: () => RopeTables): RopeTables {
-  const key = `${tf.getBackend()}:${kind}:${h}x${w}x${c}`;
+/** Tables cached per backend and size (LRU), kept out of any tidy scope. */
+function cachedTables(h: number, w: number, c: number, make: () => RopeTables): RopeTables {
+  const key = `${tf.getBackend()}:${h}x${w}x${c}`;
   const hit = cache.get(key);
   if (hit) {
     cache.delete(key);
@@ -72,33 +69,12 @@ function cachedTables(kind: string, h: number, w: number, c: number, make: () =>
   return tables;
 }
 
-/** Tables for an h x w map of c channels (q and k: 2c), for the composite `applyRope`. */
-export function ropeTables(h: number, w: number, c: number): RopeTables {
-  return cachedTables('full', h, w, c, () => {
-    const { cos, sin } = ropeAngles(h, w, c);
-    const pairs = c / 2;
-    const cosT = new Float32Array(h * w * 2 * c);
-    const sinT = new Float32Array(h * w * 2 * c);
-    for (let s = 0; s < h * w; s++) {
-      for (let half = 0; half < 2; half++) {
-        const out = s * 2 * c + half * c;
-        for (let p = 0; p < pairs; p++) {
-          const cv = cos[s * pairs + p]!;
-          const sv = sin[s * pairs + p]!;
-          cosT[out + 2 * p] = cv;
-          cosT[out + 2 * p + 1] = cv;
-          sinT[out + 2 * p] = -sv;
-          sinT[out + 2 * p + 1] = sv;
-        }
-      }
-    }
-    return { cos: tf.tensor3d(cosT, [h, w, 2 * c]), sin: tf.tensor3d(sinT, [h, w, 2 * c]) };
-  });
-}
-
-/** cos and sin of each channel pair's angle, [h, w, c/2] (unsigned), for the fused `fusedEluRope`. */
+/**
+ * The tables `fusedEluRope` (core/fused) rotates q and k with, for an h x w map of c channels: pair p at
+ * (i, j) turns by `ropeAngles`' angle. Cached per backend and size.
+ */
 export function ropePairTables(h: number, w: number, c: number): RopeTables {
-  return cachedTables('pairs', h, w, c, () => {
+  return cachedTables(h, w, c, () => {
     const { cos, sin } = ropeAngles(h, w, c);
     return { cos: tf.tensor3d(cos, [h, w, c / 2]), sin: tf.tensor3d(sin, [h, w, c / 2]) };
   });
@@ -111,17 +87,6 @@ export function clearRopeCache(): void {
     t.sin.dispose();
   }
   cache.clear();
-}
-
-/** Apply RoPE to a [b, h, w, 2c] tensor holding q then k (each c channels). */
-export function applyRope(qk: tf.Tensor4D, c: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [b, h, w] = qk.shape;
-    const { cos, sin } = ropeTables(h, w, c);
-    // Swap each (even, odd) channel pair: view as [.., 2] and reverse that axis.
-    const swapped = tf.reshape(tf.reverse(tf.reshape(qk, [-1, 2]), 1), [b, h, w, 2 * c]);
-    return tf.add(tf.mul(qk, cos), tf.mul(swapped, sin)) as tf.Tensor4D;
-  });
 }
 
 /**
