@@ -27,8 +27,8 @@ export interface NativeKernelFunctions {
   depthwiseConv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, y: Float32Array, geometry: Int32Array, activation: number, activationAlpha: number): void;
   depthwiseConv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Int32Array): void;
   depthwiseConv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array): void;
-  /** y[o, i] = sum over r of x[o, r, i] (x viewed as [outer, reduce, inner]). */
-  sumAxes(x: Float32Array, y: Float32Array, outer: number, reduce: number, inner: number): void;
+  /** y[o, i] = scale * sum over r of x[o, r, i] (x viewed as [outer, reduce, inner]). */
+  sumAxes(x: Float32Array, y: Float32Array, outer: number, reduce: number, inner: number, scale: number): void;
 }
 
 export type NativeKernelAddon = NativeAddon & NativeKernelFunctions;

@@ -1,4 +1,4 @@
-// sumAxes(): sums over one contiguous run of axes, for tfjs' Sum. Its hot use is the bias gradient of
+// sumAxes(): sums (times a scale: 1/n makes a mean) over one contiguous run of axes, for tfjs' Sum and Mean. Its hot use is the bias gradient of
 // every fused matmul (dY summed over all rows: [tokens, N] -> [N]), which the wasm backend computes with a
 // transpose and a single-threaded reduction.
 #include <string>
@@ -21,6 +21,7 @@ struct SumJob {
   const float* x;
   float* y;
   int64_t outer, reduce, inner;
+  double scale;
 };
 
 // inner == 1: each output is the sum of one contiguous row.
@@ -39,7 +40,7 @@ void sumRows(const SumJob& j, int64_t o0, int64_t o1) {
       for (int l = 0; l < 8; l++) s += lanes[l];
       total += s;
     }
-    j.y[o] = static_cast<float>(total);
+    j.y[o] = static_cast<float>(total * j.scale);
   }
 }
 
@@ -63,12 +64,12 @@ void sumColumns(const SumJob& j, int64_t task0, int64_t task1) {
       for (int64_t i = 0; i < width; i++) total[i] += part[i];
     }
     float* dst = j.y + o * j.inner + i0;
-    for (int64_t i = 0; i < width; i++) dst[i] = static_cast<float>(total[i]);
+    for (int64_t i = 0; i < width; i++) dst[i] = static_cast<float>(total[i] * j.scale);
   }
 }
 
-// sumAxes(x, y, outer, reduce, inner): y[o, i] = sum over r of x[o, r, i].
-MILA_KERNEL(sumAxes, 5) {
+// sumAxes(x, y, outer, reduce, inner, scale): y[o, i] = scale * sum over r of x[o, r, i].
+MILA_KERNEL(sumAxes, 6) {
   size_t lx, ly;
   SumJob j;
   j.x = a.f32(0, &lx);
@@ -76,6 +77,7 @@ MILA_KERNEL(sumAxes, 5) {
   j.outer = a.int64(2);
   j.reduce = a.int64(3);
   j.inner = a.int64(4);
+  j.scale = a.number(5);
   if (j.outer < 0 || j.reduce < 0 || j.inner < 0) throw ArgError{"negative size"};
   if (static_cast<int64_t>(lx) < j.outer * j.reduce * j.inner) throw ArgError{"x has " + std::to_string(lx) + " elements, needs " + std::to_string(j.outer * j.reduce * j.inner)};
   if (static_cast<int64_t>(ly) < j.outer * j.inner) throw ArgError{"y has " + std::to_string(ly) + " elements, needs " + std::to_string(j.outer * j.inner)};

@@ -102,4 +102,6 @@ export const SUM_CASES: NativeCase[] = [
   { name: 'sum last axis keepDims of [5, 1100]', kernels: ['Sum'], inputs: [{ shape: [5, 1100] }], fn: (x) => tf.sum(x, -1, true) },
   { name: 'sum middle axes [1, 2] of [3, 4, 5, 300]', kernels: ['Sum'], inputs: [{ shape: [3, 4, 5, 300] }], fn: (x) => tf.sum(x, [2, 1]) },
   { name: 'sum all axes', kernels: ['Sum'], inputs: [{ shape: [4, 6, 5] }], fn: (x) => tf.sum(x) },
+  { name: 'mean over tokens [2, 700, 48] axis 1', kernels: ['Mean'], inputs: [{ shape: [2, 700, 48] }], fn: (x) => tf.mean(x, 1) },
+  { name: 'mean last axis keepDims', kernels: ['Mean'], inputs: [{ shape: [6, 33] }], fn: (x) => tf.mean(x, -1, true) },
 ];
