@@ -15,7 +15,7 @@
         "src/layer-norm.cc",
         "src/linear-attention.cc"
       ],
-      "dependencies": ["mila_isa_avx512", "mila_isa_avx2", "mila_isa_generic"],
+      "dependencies": ["mila_isa_avx512", "mila_isa_avx2", "mila_isa_generic", "mila_isa_avx512_layout"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-O3", "-std=c++17", "-fno-math-errno"],
       "ldflags": ["-pthread"],
@@ -32,6 +32,12 @@
       "type": "static_library",
       "sources": ["src/gemm-isa-avx2.cc"],
       "cflags_cc": ["-O3", "-std=gnu++17", "-fPIC", "-fno-math-errno", "-ffp-contract=fast", "-mavx2", "-mfma"]
+    },
+    {
+      "target_name": "mila_isa_avx512_layout",
+      "type": "static_library",
+      "sources": ["src/gemm-isa-avx512-layout.cc"],
+      "cflags_cc": ["-O3", "-std=gnu++17", "-fPIC", "-fno-math-errno", "-ffp-contract=fast", "-mavx2", "-mfma", "-Wno-psabi"]
     },
     {
       "target_name": "mila_isa_generic",

@@ -76,7 +76,7 @@ struct IsaKernels {
 };
 
 // The best kernels this CPU can run (AVX-512F, else AVX2+FMA, else generic); MILA_NATIVE_ISA=avx2 or
-// generic forces a lower one (tests and measurements).
+// generic forces a lower one, avx512-layout the AVX-512 blocking built for AVX2 (tests, measurements).
 const IsaKernels& isaKernels();
 
 // The GEMM over all threads: K split across threads (each a serial GEMM, parts added at the end) when
@@ -98,6 +98,9 @@ namespace isa_avx2 {
 extern const IsaKernels kernels;
 }
 namespace isa_generic {
+extern const IsaKernels kernels;
+}
+namespace isa_avx512_layout {
 extern const IsaKernels kernels;
 }
 

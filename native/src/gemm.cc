@@ -25,6 +25,7 @@ const IsaKernels* chooseIsa() {
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   if (want == "generic") return &isa_generic::kernels;
   if (want == "avx2") return avx2 ? &isa_avx2::kernels : &isa_generic::kernels;
+  if (want == "avx512-layout") return avx2 ? &isa_avx512_layout::kernels : &isa_generic::kernels;
   if (avx512) return &isa_avx512::kernels;
   if (avx2) return &isa_avx2::kernels;
   return &isa_generic::kernels;

@@ -7,8 +7,8 @@ import { nativeKernelAddon } from '../../core/native/native-api.js';
 const off = process.env.MILA_NATIVE === '0';
 const ADDON = new URL('../../native/build/Release/mila_native.node', import.meta.url).pathname;
 
-// Runs in a child process (the instruction set is chosen once per process): a GEMM with transposes,
-// bias and relu, a strided padded conv2d and a depthwise conv against float64 loops written here.
+// Runs in a child process (the instruction set is chosen once per process): GEMMs with and without
+// transposes, bias and relu, strided padded conv2ds and a depthwise conv against float64 loops written here.
 const SCRIPT = `
 import { createRequire } from 'node:module';
 const m = createRequire(import.meta.url)(process.env.ADDON);
@@ -17,18 +17,25 @@ const rnd = (n) => Float32Array.from({ length: n }, () => ((seed = (seed * 11035
 const rel = (got, want) => { let s = 0; for (const v of want) s += v * v; const rms = Math.sqrt(s / want.length); let e = 0;
   for (let i = 0; i < want.length; i++) e = Math.max(e, Math.abs(got[i] - want[i]) / Math.max(Math.abs(want[i]), rms)); return e; };
 const out = { isa: m.gemmIsa() };
-{ const M = 23, N = 41, K = 300, a = rnd(K * M), b = rnd(N * K), bias = rnd(N), c = new Float32Array(M * N), want = new Float64Array(M * N);
-  m.gemm(a, b, c, bias, 1, M, N, K, true, true, 0, 0, 0, 0.5, 1, 0);
-  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) { let s = 0; for (let k = 0; k < K; k++) s += a[k * M + i] * b[j * K + k]; want[i * N + j] = Math.max(0, 0.5 * s + bias[j]); }
-  out.gemm = rel(c, want); }
-{ const [B, H, W, C, O, kh, s, pad] = [2, 9, 7, 5, 19, 3, 2, 1]; const Ho = 5, Wo = 4;
+out.gemm = 0;
+// Transposed (packed) operands; plain rows read in place over several row and K blocks; a wide output (packed A).
+for (const [M, N, K, tA, tB] of [[23, 41, 300, true, true], [250, 70, 600, false, false], [37, 300, 90, false, true]]) {
+  const a = rnd(K * M), b = rnd(N * K), bias = rnd(N), c = new Float32Array(M * N), want = new Float64Array(M * N);
+  m.gemm(a, b, c, bias, 1, M, N, K, tA, tB, 0, 0, 0, 0.5, 1, 0);
+  for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) { let s = 0;
+    for (let k = 0; k < K; k++) s += (tA ? a[k * M + i] : a[i * K + k]) * (tB ? b[j * K + k] : b[k * N + j]);
+    want[i * N + j] = Math.max(0, 0.5 * s + bias[j]); }
+  out.gemm = Math.max(out.gemm, rel(c, want)); }
+out.conv2d = 0;
+// 19 output channels: patches read in place; 150: patches packed.
+for (const O of [19, 150]) { const [B, H, W, C, kh, s, pad] = [2, 9, 7, 5, 3, 2, 1]; const Ho = 5, Wo = 4;
   const x = rnd(B * H * W * C), w = rnd(kh * kh * C * O), y = new Float32Array(B * Ho * Wo * O), want = new Float64Array(y.length);
   m.conv2d(x, w, null, y, Int32Array.from([B, H, W, C, Ho, Wo, O, kh, kh, s, s, 1, 1, pad, pad]), 0, 0);
   for (let b = 0; b < B; b++) for (let oy = 0; oy < Ho; oy++) for (let ox = 0; ox < Wo; ox++) for (let o = 0; o < O; o++) { let acc = 0;
     for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kh; kx++) { const iy = oy * s + ky - pad, ix = ox * s + kx - pad; if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
       for (let c = 0; c < C; c++) acc += x[((b * H + iy) * W + ix) * C + c] * w[((ky * kh + kx) * C + c) * O + o]; }
     want[((b * Ho + oy) * Wo + ox) * O + o] = acc; }
-  out.conv2d = rel(y, want); }
+  out.conv2d = Math.max(out.conv2d, rel(y, want)); }
 { const [H, W, C] = [6, 5, 37]; const x = rnd(H * W * C), w = rnd(9 * C), y = new Float32Array(H * W * C), want = new Float64Array(y.length);
   m.depthwiseConv2d(x, w, null, y, Int32Array.from([1, H, W, C, H, W, C, 3, 3, 1, 1, 1, 1, 1, 1]), 0, 0);
   for (let oy = 0; oy < H; oy++) for (let ox = 0; ox < W; ox++) for (let c = 0; c < C; c++) { let acc = 0;
@@ -65,6 +72,14 @@ describe.skipIf(off)('native kernels per instruction set', () => {
   it('AVX2+FMA kernels (forced; generic where the CPU lacks them) match float64 loops', () => {
     const r = runWithIsa('avx2');
     expect(r.isa).toBe(cpuFlags.includes('avx2') && cpuFlags.includes('fma') ? 'avx2+fma' : 'generic');
+    expect(r.gemm).toBeLessThan(1e-5);
+    expect(r.conv2d).toBeLessThan(1e-5);
+    expect(r.depthwise).toBeLessThan(1e-5);
+  });
+
+  it('the AVX-512 blocking (12 x 32, built for AVX2) matches float64 loops', () => {
+    const r = runWithIsa('avx512-layout');
+    expect(r.isa).toBe(cpuFlags.includes('avx2') && cpuFlags.includes('fma') ? 'avx512-layout-on-avx2' : 'generic');
     expect(r.gemm).toBeLessThan(1e-5);
     expect(r.conv2d).toBeLessThan(1e-5);
     expect(r.depthwise).toBeLessThan(1e-5);
