@@ -25,19 +25,22 @@
       "target_name": "mila_isa_avx512",
       "type": "static_library",
       "sources": ["src/gemm-isa-avx512.cc"],
-      "cflags_cc": ["-O3", "-std=gnu++17", "-fPIC", "-fno-math-errno", "-ffp-contract=fast", "-mavx512f", "-mavx2", "-mfma", "-mprefer-vector-width=512"]
+      "cflags_cc": ["-O3", "-std=gnu++17", "-fPIC", "-fno-math-errno", "-ffp-contract=fast"],
+      "conditions": [['target_arch=="x64" or target_arch=="ia32"', {"cflags_cc": ["-mavx512f", "-mavx2", "-mfma", "-mprefer-vector-width=512"]}]]
     },
     {
       "target_name": "mila_isa_avx2",
       "type": "static_library",
       "sources": ["src/gemm-isa-avx2.cc"],
-      "cflags_cc": ["-O3", "-std=gnu++17", "-fPIC", "-fno-math-errno", "-ffp-contract=fast", "-mavx2", "-mfma"]
+      "cflags_cc": ["-O3", "-std=gnu++17", "-fPIC", "-fno-math-errno", "-ffp-contract=fast"],
+      "conditions": [['target_arch=="x64" or target_arch=="ia32"', {"cflags_cc": ["-mavx2", "-mfma"]}]]
     },
     {
       "target_name": "mila_isa_avx512_layout",
       "type": "static_library",
       "sources": ["src/gemm-isa-avx512-layout.cc"],
-      "cflags_cc": ["-O3", "-std=gnu++17", "-fPIC", "-fno-math-errno", "-ffp-contract=fast", "-mavx2", "-mfma", "-Wno-psabi"]
+      "cflags_cc": ["-O3", "-std=gnu++17", "-fPIC", "-fno-math-errno", "-ffp-contract=fast", "-Wno-psabi"],
+      "conditions": [['target_arch=="x64" or target_arch=="ia32"', {"cflags_cc": ["-mavx2", "-mfma"]}]]
     },
     {
       "target_name": "mila_isa_generic",

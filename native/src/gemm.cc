@@ -18,11 +18,16 @@ namespace mila {
 namespace {
 
 const IsaKernels* chooseIsa() {
-  __builtin_cpu_init();
   const char* forced = std::getenv("MILA_NATIVE_ISA");
   const std::string want = forced ? forced : "";
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
   const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  // Other architectures: the per-ISA units were built without x86 flags; only the generic one is chosen.
+  const bool avx512 = false, avx2 = false;
+#endif
   if (want == "generic") return &isa_generic::kernels;
   if (want == "avx2") return avx2 ? &isa_avx2::kernels : &isa_generic::kernels;
   if (want == "avx512-layout") return avx2 ? &isa_avx512_layout::kernels : &isa_generic::kernels;
