@@ -117,20 +117,7 @@ const attnOutputGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return outs;
 };
 
-export interface FusedKernel {
-  name: string;
-  kernelFunc: tf.KernelFunc;
-  /**
-   * Whether the JS loops beat the composite of tfjs-backend-wasm's own (SIMD) kernels, i.e. whether to register
-   * it on wasm when the native addon is absent. Measured at 128² (block.mila.128, MILA_NATIVE=0): eluRope JS
-   * 29 ms vs ~50 ms of SplitV, Reverse, Elu, Mul/Add, Transpose and Mean; but SiLU 14 vs 3 ms, the attention
-   * output 19 vs 8, LayerNorm 17 vs 12, GELU 42 vs 44 (their gradients alike). On cpu JS always wins
-   * (block.mila.56 on cpu: 2,029 -> 735 ms).
-   */
-  jsBeatsWasm?: boolean;
-}
-
-export const FUSED_KERNELS: readonly FusedKernel[] = [
+export const FUSED_KERNELS: readonly { name: string; kernelFunc: tf.KernelFunc }[] = [
   { name: FUSED.gelu, kernelFunc: unary((x, y) => fusedCompute().geluForward(x, y)) },
   { name: FUSED.geluGrad, kernelFunc: unaryGrad('x', (x, dy, dx) => fusedCompute().geluBackward(x, dy, dx)) },
   { name: FUSED.silu, kernelFunc: unary((x, y) => fusedCompute().siluForward(x, y)) },
@@ -139,8 +126,8 @@ export const FUSED_KERNELS: readonly FusedKernel[] = [
   { name: FUSED.eluPlusOneGrad, kernelFunc: unaryGrad('y', (y, dy, dx) => fusedCompute().eluPlusOneBackward(y, dy, dx)) },
   { name: FUSED.layerNorm, kernelFunc: layerNorm },
   { name: FUSED.layerNormGrad, kernelFunc: layerNormGrad },
-  { name: FUSED.eluRope, kernelFunc: eluRope, jsBeatsWasm: true },
-  { name: FUSED.eluRopeGrad, kernelFunc: eluRopeGrad, jsBeatsWasm: true },
+  { name: FUSED.eluRope, kernelFunc: eluRope },
+  { name: FUSED.eluRopeGrad, kernelFunc: eluRopeGrad },
   { name: FUSED.attnOutput, kernelFunc: attnOutput },
   { name: FUSED.attnOutputGrad, kernelFunc: attnOutputGrad },
   { name: FUSED.gatedAttnOutput, kernelFunc: attnOutput },

@@ -4,11 +4,18 @@
  * call these on any backend. Gradients: core/fused/fused-gradients.ts (kernels), tfjs' own (composites).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FUSED } from './kernel-names.js';
+import { FUSED, JS_BEATS_WASM } from './kernel-names.js';
+import { nativeFusedCompute } from './fused-compute.js';
 
-/** The fused kernels take float32 only; other dtypes go the composite way (tfjs ops cast as usual). */
+/**
+ * Whether to run the fused kernel: it is registered on the active backend, the inputs are float32 (other dtypes
+ * go the composite way, tfjs ops cast as usual), and on wasm without the native addon, its JS loops beat tfjs'
+ * own kernels (JS_BEATS_WASM).
+ */
 function hasKernel(name: string, ...xs: tf.Tensor[]): boolean {
-  return xs.every((x) => x.dtype === 'float32') && tf.getKernel(name, tf.getBackend()) !== undefined;
+  const backend = tf.getBackend();
+  if (!xs.every((x) => x.dtype === 'float32') || tf.getKernel(name, backend) === undefined) return false;
+  return backend !== 'wasm' || JS_BEATS_WASM.has(name) || nativeFusedCompute() !== undefined;
 }
 
 function run(name: string, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): tf.Tensor | tf.Tensor[] {

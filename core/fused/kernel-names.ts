@@ -16,6 +16,15 @@ export const FUSED = {
   gatedAttnOutputGrad: 'MilaGatedAttnOutputGrad',
 } as const;
 
+/**
+ * Kernels whose JS loops beat the composite of tfjs-backend-wasm's own (SIMD) kernels: without the native addon,
+ * the ops use only these on wasm. Measured at 128² (block.mila.128, MILA_NATIVE=0): eluRope JS 29 ms vs ~50 ms
+ * of SplitV, Reverse, Elu, Mul/Add, Transpose and Mean; but SiLU 14 vs 3 ms, the attention output 19 vs 8,
+ * LayerNorm 17 vs 12, GELU 42 vs 44 (their gradients alike). On cpu JS always wins (block.mila.56 on cpu:
+ * 2,029 -> 735 ms).
+ */
+export const JS_BEATS_WASM: ReadonlySet<string> = new Set([FUSED.eluRope, FUSED.eluRopeGrad]);
+
 export interface LayerNormAttrs {
   eps: number;
 }

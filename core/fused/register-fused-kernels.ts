@@ -5,22 +5,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_GRADIENTS } from './fused-gradients.js';
 import { FUSED_KERNELS } from './fused-kernels.js';
-import { nativeFusedCompute } from './fused-compute.js';
 
 /** Set to 0 to run the composite tfjs ops instead (to measure "before", or to rule the fused ops out). */
 export const FUSED_ENV = 'MILA_FUSED';
 
 let gradientsRegistered = false;
 
-/**
- * Register the fused kernels on `backendName`. On wasm without the native addon only those whose JS loops beat
- * tfjs' own wasm kernels are registered (`all` registers every one, for tests of the JS code on wasm).
- */
-export function registerFusedKernels(backendName: 'wasm' | 'cpu', opts: { all?: boolean } = {}): void {
+/** Register every fused kernel on `backendName` (which ones the ops use: core/fused/fused-ops.ts). */
+export function registerFusedKernels(backendName: 'wasm' | 'cpu'): void {
   if (process.env[FUSED_ENV] === '0') return;
-  const jsOnly = nativeFusedCompute() === undefined;
-  for (const { name, kernelFunc, jsBeatsWasm } of FUSED_KERNELS) {
-    if (backendName === 'wasm' && jsOnly && !jsBeatsWasm && !opts.all) continue;
+  for (const { name, kernelFunc } of FUSED_KERNELS) {
     if (tf.getKernel(name, backendName) === undefined) tf.registerKernel({ kernelName: name, backendName, kernelFunc });
   }
   if (!gradientsRegistered) {

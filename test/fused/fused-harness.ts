@@ -5,7 +5,6 @@ import { initBackend } from '../../core/backend.js';
 import { registerAllGradients } from '../../core/kernels/register-gradients.js';
 import { nativeFusedCompute, useFusedCompute, type FusedCompute } from '../../core/fused/fused-compute.js';
 import { JS_FUSED_COMPUTE } from '../../core/fused/js-fused-compute.js';
-import { registerFusedKernels } from '../../core/fused/register-fused-kernels.js';
 
 /** Host values of one input, so every backend and implementation sees the same numbers. */
 export interface HostInput {
@@ -88,9 +87,6 @@ export const PATHS: Path[] = (['wasm', 'cpu'] as const).flatMap((backend) => [
 export async function setUpBackends(): Promise<void> {
   await initBackend('cpu', { quiet: true });
   await initBackend('wasm', { quiet: true });
-  // Without the addon, initBackend leaves most fused kernels off wasm (tfjs' own are faster than JS loops
-  // there); the tests still check the JS code on wasm memory.
-  registerFusedKernels('wasm', { all: true });
   await registerAllGradients();
 }
 
