@@ -7,6 +7,7 @@ import { depthwiseConv2dBackpropInputKernel } from './kernels/depthwise-conv2d-b
 import { maxPoolGradKernel } from './kernels/max-pool-grad.js';
 import { resizeBilinearGradKernel, resizeNearestNeighborGradKernel } from './kernels/resize-grads.js';
 import { erfKernel } from './kernels/erf.js';
+import { identityKernel } from './kernels/identity.js';
 import { reverseKernel } from './kernels/reverse.js';
 import { stridedSliceKernel } from './kernels/strided-slice.js';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
@@ -38,6 +39,7 @@ export const WASM_EXTRA_KERNELS: readonly ExtraKernel[] = [
   { name: 'Conv2DBackpropInput', speed: true, kernelFunc: conv2dBackpropInputKernel, replaces: '11x slower than the forward conv (conv gradients, conv2dTranspose)' },
   { name: 'StridedSlice', speed: true, kernelFunc: stridedSliceKernel, replaces: '~300 ns per element at stride 2' },
   { name: 'Erf', speed: true, kernelFunc: erfKernel, replaces: '~6x the cost of a sigmoid (exact GELU)' },
+  { name: 'Identity', speed: true, kernelFunc: identityKernel, replaces: 'copies; tfjs clones every tensor it saves for backward' },
 ];
 
 /** Kernels of tfjs-backend-cpu 4.22 that are wrong for our models, replaced by ours. */

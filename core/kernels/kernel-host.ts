@@ -65,6 +65,9 @@ export class KernelHost {
       return wasm.typedArrayFromHeap(x);
     }
     const data = (this.backend as unknown as { data: { get(id: unknown): { values: unknown } } }).data.get(x.dataId);
+    // The cpu backend may hold a float32 tensor in another array type (e.g. a Cast from bool keeps its
+    // Uint8Array); native kernels need real float32 memory, so store it as such once.
+    if (x.dtype === 'float32' && !(data.values instanceof Float32Array)) data.values = Float32Array.from(data.values as ArrayLike<number>);
     return data.values as Float32Array | Int32Array | Uint8Array;
   }
 

@@ -4,6 +4,7 @@ import { initBackend } from '../../core/backend.js';
 import { WASM_EXTRA_KERNELS, registerWasmExtraKernels } from '../../core/wasm-kernels.js';
 import { replacedKernel, setNativeKernelsEnabled } from '../../core/native/kernel-fallback.js';
 import { Rng } from '../../core/rng.js';
+import { registerAllGradients } from '../../core/kernels/register-gradients.js';
 import { worstRelativeError } from './compare-backends.js';
 
 // Kernels the cpu backend has and wasm lacks that none of our models reach (complex numbers, FFT,
@@ -151,5 +152,25 @@ describe('extra wasm kernels', () => {
     const outShape = [2, 5, 5, 4];
     await expectSameOnBothBackends('MaxPoolGrad', { dy: randn(outShape, 15), input: x, output: { values: out, shape: outShape } },
       { filterSize: [3, 3], strides: [2, 2], pad: 'same' });
+  });
+
+  it('Identity shares the input memory, and the clone outlives the original (tensors saved for backward)', async () => {
+    await registerAllGradients();
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { getMemoryOffset(id: unknown): number };
+    const x = tf.tensor2d([1, -2, 3, 4.5, 5, 6], [2, 3]);
+    const y = tf.clone(x);
+    expect(backend.getMemoryOffset(y.dataId)).toBe(backend.getMemoryOffset(x.dataId));
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, -2, 3, 4.5, 5, 6]);
+    // A gradient whose forward saved tensors by Identity, after the inputs are gone from the forward scope.
+    const a = tf.tensor1d([0.5, -1, 2]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.square(t), tf.sigmoid(t))))(a);
+    const expected = [0.5, -1, 2].map((v) => {
+      const sg = 1 / (1 + Math.exp(-v));
+      return 2 * v * sg + v * v * sg * (1 - sg);
+    });
+    Array.from(g.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+    tf.dispose([y, a, g]);
   });
 });
