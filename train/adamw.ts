@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { toFloat32, type StateDict } from '../core/host-tensor.js';
 import type { ParamSetting } from './param-groups.js';
+import { adamwStepFused, hasAdamWKernel, registerAdamWKernel } from './adamw-kernel.js';
 
 export interface AdamWHyper {
   betas: [number, number];
@@ -26,11 +27,16 @@ export class AdamW {
   private readonly states: ParamState[];
   private readonly byVariableName = new Map<string, ParamState>();
 
+  /** Use the single-pass step kernel where the backend has it (off: the composite of tfjs ops, for comparison). */
+  fused = true;
+
   constructor(settings: ParamSetting[], readonly hyper: AdamWHyper) {
+    registerAdamWKernel();
     this.states = settings.map((setting) => ({
       setting,
-      expAvg: tf.variable(tf.zerosLike(setting.variable), false),
-      expAvgSq: tf.variable(tf.zerosLike(setting.variable), false),
+      // tidy frees the zeros tensors the variables were copied from (variables themselves outlive it).
+      expAvg: tf.tidy(() => tf.variable(tf.zerosLike(setting.variable), false)),
+      expAvgSq: tf.tidy(() => tf.variable(tf.zerosLike(setting.variable), false)),
       step: 0,
     }));
     for (const s of this.states) this.byVariableName.set(s.setting.variable.name, s);
@@ -55,8 +61,17 @@ export class AdamW {
       const bc1 = 1 - Math.pow(beta1, s.step);
       const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, s.step));
       const stepSize = plr / bc1;
+      const p = s.setting.variable;
+      if (this.fused && hasAdamWKernel() && p.dtype === 'float32' && g.dtype === 'float32') {
+        const decay = s.setting.weightDecay !== 0 ? 1 - plr * s.setting.weightDecay : 1;
+        const [np, nm, nv] = adamwStepFused(p, s.expAvg, s.expAvgSq, g, { decay, beta1, beta2, bc2Sqrt, eps: this.hyper.eps, stepSize });
+        s.expAvg.assign(nm);
+        s.expAvgSq.assign(nv);
+        p.assign(np);
+        tf.dispose([np, nm, nv]);
+        continue;
+      }
       tf.tidy(() => {
-        const p = s.setting.variable;
         const decayed = s.setting.weightDecay !== 0 ? tf.mul(p, 1 - plr * s.setting.weightDecay) : p;
         const m = tf.add(tf.mul(s.expAvg, beta1), tf.mul(g, 1 - beta1));
         const v = tf.add(tf.mul(s.expAvgSq, beta2), tf.mul(tf.square(g), 1 - beta2));

@@ -52,6 +52,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   mila::registerGemm(env, exports);
   mila::registerConv(env, exports);
   mila::registerElementwise(env, exports);
+  mila::registerOptimizer(env, exports);
   return exports;
 }
 

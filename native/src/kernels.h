@@ -6,4 +6,5 @@ namespace mila {
 void registerGemm(napi_env env, napi_value exports);         // gemm.cc
 void registerConv(napi_env env, napi_value exports);         // conv.cc
 void registerElementwise(napi_env env, napi_value exports);  // elementwise.cc
+void registerOptimizer(napi_env env, napi_value exports);    // optimizer.cc
 }  // namespace mila
