@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { nativeAddon } from '../native/addon.js';
 
 /**
  * Data-parallel work over worker threads, for evaluation and inference: each worker imports a task
@@ -70,6 +71,11 @@ export async function* mapInWorkers<S, I, O>(items: readonly I[], task: ShardTas
     for (const item of items) yield await handle(item);
     return;
   }
+  // The native kernels' thread pool is one per process: with N workers, each op gets cores / N threads
+  // (measured at 512², 2 cores, 2 workers: 724 ms/image with 1 thread per op, 806 with the pool shared).
+  const native = nativeAddon();
+  const threadsBefore = native?.numThreads();
+  native?.setNumThreads(Math.max(1, Math.floor(availableParallelism() / count)));
   const pool = Array.from({ length: count }, () => new Worker(WORKER_SOURCE, { eval: true, workerData: { module: moduleUrl, setup: task.setup } }));
   const done = new Map<number, O>();
   const ahead = Math.max(count, lookAhead ?? 2 * count);
@@ -116,5 +122,6 @@ export async function* mapInWorkers<S, I, O>(items: readonly I[], task: ShardTas
     }
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
+    if (threadsBefore !== undefined) native?.setNumThreads(threadsBefore);
   }
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 import { mapInWorkers, parseWorkerCount } from '../../core/workers/shard-pool.js';
+import { NATIVE_ENV, nativeAddon } from '../../core/native/addon.js';
 
 const TASK = fileURLToPath(new URL('./fixtures/square-sum-task.mjs', import.meta.url));
 
@@ -32,6 +34,15 @@ describe('mapInWorkers', () => {
   it('reports a failing item by index', async () => {
     const bad = [[1], [Number.NaN], [2]];
     await expect(collect(mapInWorkers(bad, { module: TASK, setup: { scale: 1 } }, 2))).rejects.toThrow(/item 1: NaN input/);
+  });
+
+  it.skipIf(process.env[NATIVE_ENV] === '0')('gives each of N workers cores / N native threads, and restores the count after', async () => {
+    const addon = nativeAddon()!;
+    const before = addon.numThreads();
+    const task = { module: fileURLToPath(new URL('./fixtures/native-threads-task.mjs', import.meta.url)), setup: {} };
+    const seen = await collect(mapInWorkers<object, number, number>([1, 2, 3, 4], task, 2));
+    expect(seen).toEqual([1, 2, 3, 4].map(() => Math.max(1, Math.floor(availableParallelism() / 2))));
+    expect(addon.numThreads()).toBe(before);
   });
 
   it('parses --workers', () => {
