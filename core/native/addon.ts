@@ -38,7 +38,8 @@ function load(): { addon?: NativeAddon; status: string } {
     if (addon.abiVersion !== ABI_VERSION) {
       return { status: `stale build (abi ${addon.abiVersion}, want ${ABI_VERSION}): npm run build:native` };
     }
-    return { addon, status: `native kernels, ${addon.numThreads()} threads` };
+    const n = addon.numThreads();
+    return { addon, status: `native kernels, ${n} thread${n === 1 ? '' : 's'}` };
   } catch (e) {
     return { status: `failed to load (${(e as Error).message.split('\n')[0]})` };
   }
