@@ -14,7 +14,8 @@
         "src/elementwise.cc",
         "src/layer-norm.cc",
         "src/linear-attention.cc",
-        "src/optimizer.cc"
+        "src/optimizer.cc",
+        "src/batch-norm.cc"
       ],
       "dependencies": ["mila_isa_avx512", "mila_isa_avx2", "mila_isa_generic", "mila_isa_avx512_layout"],
       "cflags_cc!": ["-fno-exceptions"],

@@ -29,13 +29,15 @@ export interface NativeKernelFunctions {
   depthwiseConv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array): void;
   /** y[o, i] = scale * sum over r of x[o, r, i] (x viewed as [outer, reduce, inner]). */
   sumAxes(x: Float32Array, y: Float32Array, outer: number, reduce: number, inner: number, scale: number): void;
+  /** y = (x - mean) * scale / sqrt(variance + eps) + offset over rows of C channels (offset/scale null: 0/1). */
+  batchNormNhwc(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null, scale: Float32Array | null, y: Float32Array, eps: number): void;
 }
 
 export type NativeKernelAddon = NativeAddon & NativeKernelFunctions;
 
 const FUNCTIONS: readonly (keyof NativeKernelFunctions)[] = [
   'gemmIsa', 'gemm', 'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter',
-  'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter', 'sumAxes',
+  'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter', 'sumAxes', 'batchNormNhwc',
 ];
 
 /** The addon if it is loaded and has every function above (an older build lacks some), else undefined. */

@@ -4,12 +4,13 @@ import { nativeKernelAddon } from './native-api.js';
 import { hasPreviousKernel, rememberPreviousKernel } from './kernel-fallback.js';
 import { nativeBatchMatMul, nativeFusedMatMul } from './native-matmul.js';
 import { nativeMean, nativeSum } from './native-sum.js';
+import { nativeFusedBatchNorm } from './native-batch-norm.js';
 import { nativeConv2D, nativeDepthwiseConv2D, nativeFusedConv2D, nativeFusedDepthwiseConv2D } from './native-conv.js';
 import {
   nativeConv2DBackpropFilter, nativeConv2DBackpropInput, nativeDepthwiseBackpropFilter, nativeDepthwiseBackpropInput,
 } from './native-conv-grads.js';
 
-/** The tfjs kernels the addon computes (Sum: the bias gradient of the matmuls; Mean: over tokens), each falling back to the kernel it replaced for what it does not support. */
+/** The tfjs kernels the addon computes (Sum: the bias gradient of the matmuls; Mean: over tokens; FusedBatchNorm: stem and patch merging), each falling back to the kernel it replaced for what it does not support. */
 export const NATIVE_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf.KernelFunc }> = [
   { name: 'BatchMatMul', kernelFunc: nativeBatchMatMul },
   { name: '_FusedMatMul', kernelFunc: nativeFusedMatMul },
@@ -23,6 +24,7 @@ export const NATIVE_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf.Kernel
   { name: 'DepthwiseConv2dNativeBackpropFilter', kernelFunc: nativeDepthwiseBackpropFilter },
   { name: 'Sum', kernelFunc: nativeSum },
   { name: 'Mean', kernelFunc: nativeMean },
+  { name: 'FusedBatchNorm', kernelFunc: nativeFusedBatchNorm },
 ];
 
 /**

@@ -53,6 +53,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   mila::registerConv(env, exports);
   mila::registerElementwise(env, exports);
   mila::registerOptimizer(env, exports);
+  mila::registerBatchNorm(env, exports);
   return exports;
 }
 

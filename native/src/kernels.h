@@ -7,4 +7,5 @@ void registerGemm(napi_env env, napi_value exports);         // gemm.cc
 void registerConv(napi_env env, napi_value exports);         // conv.cc
 void registerElementwise(napi_env env, napi_value exports);  // elementwise.cc
 void registerOptimizer(napi_env env, napi_value exports);    // optimizer.cc
+void registerBatchNorm(napi_env env, napi_value exports);    // batch-norm.cc
 }  // namespace mila
