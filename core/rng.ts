@@ -50,9 +50,20 @@ export class Rng {
 
 let globalRng = new Rng(0);
 
-/** Reseed the process-wide generator used for parameter initialisation. */
+const seedListeners: ((seed: number) => void)[] = [];
+
+/**
+ * Reseed the process-wide generator (parameter initialisation, samplers) and, like torch.manual_seed,
+ * every other stream that registered with `onManualSeed` (dropout masks).
+ */
 export function manualSeed(seed: number): void {
   globalRng = new Rng(seed);
+  for (const listener of seedListeners) listener(seed);
+}
+
+/** Have `listener` reseed its own stream whenever `manualSeed` is called (modules that rng.ts must not import). */
+export function onManualSeed(listener: (seed: number) => void): void {
+  seedListeners.push(listener);
 }
 
 export function defaultRng(): Rng {

@@ -11,7 +11,6 @@ import { scheduledLr, type ScheduleProgress } from './lr-schedule.js';
 import { paramSettings } from './param-groups.js';
 import { Progress, formatDuration } from './progress.js';
 import { trainStep } from './train-step.js';
-import { seedDropoutMasks } from '../core/layers/dropout.js';
 
 /**
  * The training data as the runner sees it: a fixed number of batches per epoch, and the batches of any
@@ -221,11 +220,10 @@ export class Runner<B> {
           if (next.done) throw new Error(`epoch ${epoch + 1} ended after ${inEpoch} batches, expected ${bpe}`);
           const tStep = performance.now();
           const seed = iterationSeed(config.seed, this.iter);
+          // Also reseeds the dropout/drop-path masks: a resumed run with drop-path > 0 draws what the uninterrupted one did.
           manualSeed(seed);
           // Models with their own sampling streams (Mask R-CNN's RPN/RoI samplers) restart them per iteration too.
           (model as Partial<ReseedableModel>).reseedSampling?.(seed);
-          // Dropout/DropPath masks too, so a resumed run with drop-path > 0 draws what the uninterrupted one did.
-          seedDropoutMasks(seed);
           const lr = this.lrAt(this.iter);
           const step = trainStep(model, this.optimizer, next.value, lr, config.optimizer.gradClip?.maxNorm ?? null);
           this.iter += 1;

@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module, type Layer } from '../module.js';
-import { Rng } from '../rng.js';
+import { Rng, onManualSeed } from '../rng.js';
 
 /**
  * Where dropout masks get their randomness. Every mask is a seeded `tf.randomUniform` draw, its seed taken
  * from one JS-side stream, so that
  * - gradient checkpointing (core/recompute.ts) can record the seeds a forward used and replay them when it
  *   recomputes that forward in the backward pass: the recomputation sees the very same masks;
- * - `seedDropoutMasks(s)` makes the masks reproducible (tests; a runner that wants exact resume with drop-path).
- * Unseeded, the stream starts from Math.random, as tfjs' own unseeded draws do.
+ * - `seedDropoutMasks(s)` makes the masks reproducible; `manualSeed(s)` calls it too (as torch.manual_seed
+ *   seeds dropout), so the runner's per-iteration reseed makes resume exact with drop-path.
+ * Before any seeding, the stream starts from Math.random, as tfjs' own unseeded draws do.
  */
 let seedStream = new Rng(Math.floor(Math.random() * 2 ** 31));
 
@@ -24,6 +25,9 @@ let source: SeedSource | null = null;
 export function seedDropoutMasks(seed: number): void {
   seedStream = new Rng(seed);
 }
+
+// A different seed than the global stream's, so mask draws and initialisation draws are not the same numbers.
+onManualSeed((seed) => seedDropoutMasks((Math.imul(seed >>> 0, 0x2c1b3c6d) ^ 0x5bd1e995) >>> 0));
 
 function nextMaskSeed(shape: readonly number[]): number {
   if (source?.mode === 'replay') {
