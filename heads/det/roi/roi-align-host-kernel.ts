@@ -89,6 +89,44 @@ function jobOf(attrs: unknown): HostRoiAlignJob {
   return (attrs as { job: HostRoiAlignJob }).job;
 }
 
+/**
+ * The x contraction's taps for one RoI: (feature offset, scratch offset, weight) for every window row i,
+ * output column q and touched pixel of q's bin. Forward reads the feature and adds to the scratch; the
+ * backward pass walks the same taps the other way.
+ */
+function forEachXTap(r: HostRoi, h: number, w: number, c: number, ow: number, visit: (featureAt: number, scratchAt: number, weight: number) => void): void {
+  const { y: ay, x: ax } = r;
+  for (let i = 0; i < ay.size; i++) {
+    const rowBase = ((r.batch * h + ay.start + i) * w + ax.start) * c;
+    for (let q = 0; q < ow; q++) {
+      const scratchAt = (i * ow + q) * c;
+      const n = ax.len[q]!;
+      for (let k = 0; k < n; k++) visit(rowBase + (ax.lo[q]! + k) * c, scratchAt, ax.w[ax.off[q]! + k]!);
+    }
+  }
+}
+
+/** The y contraction's taps for one RoI: (scratch offset, output offset, weight), as forEachXTap. */
+function forEachYTap(r: HostRoi, oh: number, ow: number, c: number, visit: (scratchAt: number, outAt: number, weight: number) => void): void {
+  const ay = r.y;
+  const outBase = r.outRow * oh * ow * c;
+  for (let p = 0; p < oh; p++) {
+    const n = ay.len[p]!;
+    for (let k = 0; k < n; k++) {
+      const weight = ay.w[ay.off[p]! + k]!;
+      const i = ay.lo[p]! + k;
+      for (let q = 0; q < ow; q++) visit((i * ow + q) * c, outBase + (p * ow + q) * c, weight);
+    }
+  }
+}
+
+/** A zeroed scratch of at least `need` floats, reusing the previous one when it is large enough. */
+function zeroedScratch(prev: Float32Array, need: number): Float32Array {
+  const s = prev.length < need ? new Float32Array(need) : prev;
+  s.fill(0, 0, need);
+  return s;
+}
+
 const forwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const job = jobOf(attrs);
   const levels = job.levels.map((_, l) => (inputs as Record<string, tf.TensorInfo>)[`x${l}`]!);
@@ -99,44 +137,16 @@ const forwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   // Views only after the last allocation (a wasm heap growth detaches earlier views).
   const ys = host.f32(out);
   ys.fill(0);
-  let scratch = new Float32Array(0);
+  let s: Float32Array = new Float32Array(0);
   job.levels.forEach((rois, l) => {
     const x = levels[l]!;
     const [, h, w] = x.shape as [number, number, number, number];
     const fs = host.f32(x);
     for (const r of rois) {
-      const { y: ay, x: ax } = r;
-      const need = ay.size * ow * c;
-      if (scratch.length < need) scratch = new Float32Array(need);
-      const s = scratch;
-      s.fill(0, 0, need);
-      // Contract x for every window row.
-      for (let i = 0; i < ay.size; i++) {
-        const rowBase = ((r.batch * h + ay.start + i) * w + ax.start) * c;
-        for (let q = 0; q < ow; q++) {
-          const dst = (i * ow + q) * c;
-          const n = ax.len[q]!;
-          for (let k = 0; k < n; k++) {
-            const wt = ax.w[ax.off[q]! + k]!;
-            const src = rowBase + (ax.lo[q]! + k) * c;
-            axpy(s, dst, fs, src, wt, c);
-          }
-        }
-      }
-      // Contract y into the output row.
-      const outBase = r.outRow * oh * ow * c;
-      for (let p = 0; p < oh; p++) {
-        const n = ay.len[p]!;
-        for (let k = 0; k < n; k++) {
-          const wt = ay.w[ay.off[p]! + k]!;
-          const i = ay.lo[p]! + k;
-          for (let q = 0; q < ow; q++) {
-            const src = (i * ow + q) * c;
-            const dst = outBase + (p * ow + q) * c;
-            axpy(ys, dst, s, src, wt, c);
-          }
-        }
-      }
+      s = zeroedScratch(s, r.y.size * ow * c);
+      // S[i, q] = sum_j Ax[q, j] F[y0 + i, x0 + j], then out[p, q] = sum_i Ay[p, i] S[i, q].
+      forEachXTap(r, h, w, c, ow, (featureAt, scratchAt, wt) => axpy(s, scratchAt, fs, featureAt, wt, c));
+      forEachYTap(r, oh, ow, c, (scratchAt, outAt, wt) => axpy(ys, outAt, s, scratchAt, wt, c));
     }
   });
   return out;
@@ -149,46 +159,18 @@ const backwardKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const c = dy.shape[3]!;
   const { outH: oh, outW: ow } = job;
   const host = new KernelHost(backend);
-  const outs = shapes.map((s) => host.allocFloat32(s));
+  const outs = shapes.map((sh) => host.allocFloat32(sh));
   const dys = host.f32(dy);
-  let scratch = new Float32Array(0);
+  let s: Float32Array = new Float32Array(0);
   job.levels.forEach((rois, l) => {
     const [, h, w] = shapes[l] as [number, number, number, number];
     const gs = host.f32(outs[l]!);
     gs.fill(0);
     for (const r of rois) {
-      const { y: ay, x: ax } = r;
-      const need = ay.size * ow * c;
-      if (scratch.length < need) scratch = new Float32Array(need);
-      const s = scratch;
-      s.fill(0, 0, need);
-      // dS[i, q] = sum_p Ay[p, i] dOut[p, q]
-      const outBase = r.outRow * oh * ow * c;
-      for (let p = 0; p < oh; p++) {
-        const n = ay.len[p]!;
-        for (let k = 0; k < n; k++) {
-          const wt = ay.w[ay.off[p]! + k]!;
-          const i = ay.lo[p]! + k;
-          for (let q = 0; q < ow; q++) {
-            const dst = (i * ow + q) * c;
-            const src = outBase + (p * ow + q) * c;
-            axpy(s, dst, dys, src, wt, c);
-          }
-        }
-      }
-      // dF[y0 + i, x0 + j] += sum_q Ax[q, j] dS[i, q]
-      for (let i = 0; i < ay.size; i++) {
-        const rowBase = ((r.batch * h + ay.start + i) * w + ax.start) * c;
-        for (let q = 0; q < ow; q++) {
-          const src = (i * ow + q) * c;
-          const n = ax.len[q]!;
-          for (let k = 0; k < n; k++) {
-            const wt = ax.w[ax.off[q]! + k]!;
-            const dst = rowBase + (ax.lo[q]! + k) * c;
-            axpy(gs, dst, s, src, wt, c);
-          }
-        }
-      }
+      s = zeroedScratch(s, r.y.size * ow * c);
+      // The transpose: dS[i, q] = sum_p Ay[p, i] dOut[p, q], then dF[y0 + i, x0 + j] += sum_q Ax[q, j] dS[i, q].
+      forEachYTap(r, oh, ow, c, (scratchAt, outAt, wt) => axpy(s, scratchAt, dys, outAt, wt, c));
+      forEachXTap(r, h, w, c, ow, (featureAt, scratchAt, wt) => axpy(gs, featureAt, s, scratchAt, wt, c));
     }
   });
   return outs;
