@@ -1,6 +1,5 @@
 /**
- * The public API of mila-dense. Pieces are grouped in namespaces where their names would collide
- * (two ConvModules: mmdet's FPN one and mmseg's BN+ReLU one).
+ * The public API of mila-dense, grouped in namespaces (layers, heads, datasets...) as the folders are.
  */
 export { initBackend, resolveBackendName, BACKEND_NAMES, type BackendName } from './core/backend.js';
 export { Module, type Layer, type LoadResult, type LoadOptions } from './core/module.js';

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../core/module.js';
 import { ModuleList } from '../core/layers/containers.js';
 import type { ShapeSpec } from '../backbones/contract.js';
-import { ConvModule, xavierInitConv } from './conv-module.js';
+import { ConvModule, xavierInitConv } from '../core/layers/conv-module.js';
 import { resizeNearestTorch } from './nearest-resize.js';
 
 export interface FPNOptions {
@@ -36,8 +36,8 @@ export class FPN extends Module {
     this.lateralConvs = this.registerModule('lateral_convs', new ModuleList<ConvModule>());
     this.fpnConvs = this.registerModule('fpn_convs', new ModuleList<ConvModule>());
     for (const c of opts.inChannels) {
-      this.lateralConvs.append(new ConvModule(c, opts.outChannels, 1));
-      this.fpnConvs.append(new ConvModule(opts.outChannels, opts.outChannels, 3, { padding: 1 }));
+      this.lateralConvs.append(new ConvModule(c, opts.outChannels, 1, { act: false, kaimingInit: false }));
+      this.fpnConvs.append(new ConvModule(opts.outChannels, opts.outChannels, 3, { padding: 1, act: false, kaimingInit: false }));
     }
     for (const [, m] of this.namedModules()) if (m instanceof ConvModule) xavierInitConv(m.conv);
   }

@@ -6,3 +6,4 @@ export { BatchNorm2d } from './batch-norm2d.js';
 export { GELU, SiLU, ELU, ReLU, Identity, gelu, silu } from './activations.js';
 export { Dropout, DropPath } from './dropout.js';
 export { Sequential, ModuleList } from './containers.js';
+export { ConvModule, xavierInitConv, type ConvModuleOptions } from './conv-module.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Sequential } from '../../core/layers/index.js';
 import { BaseDecodeHead, type DecodeHeadConfig } from './decode-head.js';
-import { ConvModule } from './conv-module.js';
+import { ConvModule } from '../../core/layers/conv-module.js';
 
 export interface FCNHeadConfig extends DecodeHeadConfig {
   type: 'FCNHead';
@@ -22,9 +22,9 @@ export class FCNHead extends BaseDecodeHead {
     const inCh = cfg.inChannels[0]!;
     const pad = Math.floor(cfg.kernelSize / 2);
     const layers: ConvModule[] = [];
-    for (let i = 0; i < cfg.numConvs; i++) layers.push(new ConvModule(i === 0 ? inCh : cfg.channels, cfg.channels, cfg.kernelSize, { padding: pad }));
+    for (let i = 0; i < cfg.numConvs; i++) layers.push(new ConvModule(i === 0 ? inCh : cfg.channels, cfg.channels, cfg.kernelSize, { padding: pad, norm: true }));
     this.convs = layers.length ? this.registerModule('convs', new Sequential(...layers)) : null;
-    this.convCat = cfg.concatInput ? this.registerModule('conv_cat', new ConvModule(inCh + cfg.channels, cfg.channels, cfg.kernelSize, { padding: pad })) : null;
+    this.convCat = cfg.concatInput ? this.registerModule('conv_cat', new ConvModule(inCh + cfg.channels, cfg.channels, cfg.kernelSize, { padding: pad, norm: true })) : null;
   }
 
   forward(features: readonly tf.Tensor4D[]): tf.Tensor4D {

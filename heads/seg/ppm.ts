@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ModuleList, Sequential } from '../../core/layers/index.js';
 import { AdaptiveAvgPool2d } from './adaptive-avg-pool.js';
-import { ConvModule } from './conv-module.js';
+import { ConvModule } from '../../core/layers/conv-module.js';
 import { resizeBilinear } from './resize-bilinear.js';
 
 /**
@@ -11,7 +11,7 @@ import { resizeBilinear } from './resize-bilinear.js';
  */
 export class PPM extends ModuleList<Sequential> {
   constructor(readonly poolScales: readonly number[], inChannels: number, channels: number) {
-    super(poolScales.map((s) => new Sequential(new AdaptiveAvgPool2d(s), new ConvModule(inChannels, channels, 1))));
+    super(poolScales.map((s) => new Sequential(new AdaptiveAvgPool2d(s), new ConvModule(inChannels, channels, 1, { norm: true }))));
   }
 
   forward(x: tf.Tensor4D): tf.Tensor4D[] {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ModuleList } from '../../core/layers/index.js';
 import { BaseDecodeHead, type DecodeHeadConfig } from './decode-head.js';
-import { ConvModule } from './conv-module.js';
+import { ConvModule } from '../../core/layers/conv-module.js';
 import { PPM } from './ppm.js';
 import { resizeBilinear } from './resize-bilinear.js';
 
@@ -28,11 +28,11 @@ export class UPerHead extends BaseDecodeHead {
     const last = cfg.inChannels[cfg.inChannels.length - 1]!;
     const c = cfg.channels;
     this.psp = this.registerModule('psp_modules', new PPM(cfg.poolScales, last, c));
-    this.bottleneck = this.registerModule('bottleneck', new ConvModule(last + cfg.poolScales.length * c, c, 3, { padding: 1 }));
+    this.bottleneck = this.registerModule('bottleneck', new ConvModule(last + cfg.poolScales.length * c, c, 3, { padding: 1, norm: true }));
     const lower = cfg.inChannels.slice(0, -1);
-    this.lateralConvs = this.registerModule('lateral_convs', new ModuleList(lower.map((ch) => new ConvModule(ch, c, 1))));
-    this.fpnConvs = this.registerModule('fpn_convs', new ModuleList(lower.map(() => new ConvModule(c, c, 3, { padding: 1 }))));
-    this.fpnBottleneck = this.registerModule('fpn_bottleneck', new ConvModule(cfg.inChannels.length * c, c, 3, { padding: 1 }));
+    this.lateralConvs = this.registerModule('lateral_convs', new ModuleList(lower.map((ch) => new ConvModule(ch, c, 1, { norm: true }))));
+    this.fpnConvs = this.registerModule('fpn_convs', new ModuleList(lower.map(() => new ConvModule(c, c, 3, { padding: 1, norm: true }))));
+    this.fpnBottleneck = this.registerModule('fpn_bottleneck', new ConvModule(cfg.inChannels.length * c, c, 3, { padding: 1, norm: true }));
   }
 
   private pspForward(x: tf.Tensor4D): tf.Tensor4D {
