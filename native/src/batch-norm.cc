@@ -23,8 +23,12 @@ MILA_KERNEL(batchNormNhwc, 7) {
   float* y = a.f32(5, &ny);
   const double eps = a.number(6);
   const size_t c = nm;
-  if (c == 0 || nv != c || (offset && no != c) || (scale && ns != c)) throw ArgError{"statistics differ in length"};
-  if (ny != n || n % c != 0) throw ArgError{"x and y must be whole rows of the channel count"};
+  if (c == 0) throw ArgError{"no channels"};
+  requireLength(nv, c, "variance");
+  if (offset) requireLength(no, c, "offset");
+  if (scale) requireLength(ns, c, "scale");
+  requireLength(ny, n, "y");
+  if (n % c != 0) throw ArgError{"x is not whole rows of the channel count"};
   std::vector<float> mul(c), add(c);
   for (size_t k = 0; k < c; k++) {
     const double inv = (scale ? scale[k] : 1.0) / std::sqrt(static_cast<double>(var[k]) + eps);

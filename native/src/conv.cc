@@ -31,7 +31,7 @@ ConvGeometry readGeometry(Args& a, size_t i) {
   return g;
 }
 
-void requireLength(size_t have, int64_t need, const char* what) {
+void requireAtLeast(size_t have, int64_t need, const char* what) {
   if (static_cast<int64_t>(have) < need) {
     throw ArgError{std::string(what) + " has " + std::to_string(have) + " elements, needs " + std::to_string(need)};
   }
@@ -55,10 +55,10 @@ MILA_KERNEL(conv2d, 7) {
   const float* w = a.f32(1, &lw);
   const float* bias = a.f32OrNull(2, &lb);
   float* y = a.f32(3, &ly);
-  requireLength(lx, g.batch * g.inH * g.inW * g.inC, "x");
-  requireLength(lw, g.kh * g.kw * g.inC * g.outC, "filter");
-  requireLength(ly, g.batch * g.outH * g.outW * g.outC, "y");
-  if (bias) requireLength(lb, g.outC, "bias");
+  requireAtLeast(lx, g.batch * g.inH * g.inW * g.inC, "x");
+  requireAtLeast(lw, g.kh * g.kw * g.inC * g.outC, "filter");
+  requireAtLeast(ly, g.batch * g.outH * g.outW * g.outC, "y");
+  if (bias) requireAtLeast(lb, g.outC, "bias");
   const PatchOperand patches{&g, x};
   const MatrixOperand plainX{x, g.inC, false};
   const MatrixOperand filter{w, g.outC, false};
@@ -95,9 +95,9 @@ MILA_KERNEL(conv2dBackpropFilter, 4) {
   const float* x = a.f32(0, &lx);
   const float* dy = a.f32(1, &ldy);
   float* dw = a.f32(2, &ldw);
-  requireLength(lx, g.batch * g.inH * g.inW * g.inC, "x");
-  requireLength(ldy, g.batch * g.outH * g.outW * g.outC, "dy");
-  requireLength(ldw, g.kh * g.kw * g.inC * g.outC, "dw");
+  requireAtLeast(lx, g.batch * g.inH * g.inW * g.inC, "x");
+  requireAtLeast(ldy, g.batch * g.outH * g.outW * g.outC, "dy");
+  requireAtLeast(ldw, g.kh * g.kw * g.inC * g.outC, "dw");
   const PatchOperand patches{&g, x};
   const MatrixOperand plainXT{x, g.inC, true};
   const MatrixOperand dyMatrix{dy, g.outC, false};
@@ -129,9 +129,9 @@ MILA_KERNEL(conv2dBackpropInput, 4) {
   const float* dy = a.f32(0, &ldy);
   const float* w = a.f32(1, &lw);
   float* dx = a.f32(2, &ldx);
-  requireLength(ldy, g.batch * g.outH * g.outW * g.outC, "dy");
-  requireLength(lw, g.kh * g.kw * g.inC * g.outC, "filter");
-  requireLength(ldx, g.batch * g.inH * g.inW * g.inC, "dx");
+  requireAtLeast(ldy, g.batch * g.outH * g.outW * g.outC, "dy");
+  requireAtLeast(lw, g.kh * g.kw * g.inC * g.outC, "filter");
+  requireAtLeast(ldx, g.batch * g.inH * g.inW * g.inC, "dx");
   if (isPointwise(g)) {
     // dx = dy · W^T.
     const MatrixOperand dyMatrix{dy, g.outC, false};
@@ -218,10 +218,10 @@ MILA_KERNEL(depthwiseConv2d, 7) {
   t.w = a.f32(1, &lw);
   t.bias = a.f32OrNull(2, &lb);
   t.out = a.f32(3, &ly);
-  requireLength(lx, g.batch * g.inH * g.inW * g.inC, "x");
-  requireLength(lw, g.kh * g.kw * g.outC, "filter");
-  requireLength(ly, g.batch * g.outH * g.outW * g.outC, "y");
-  if (t.bias) requireLength(lb, g.outC, "bias");
+  requireAtLeast(lx, g.batch * g.inH * g.inW * g.inC, "x");
+  requireAtLeast(lw, g.kh * g.kw * g.outC, "filter");
+  requireAtLeast(ly, g.batch * g.outH * g.outW * g.outC, "y");
+  if (t.bias) requireAtLeast(lb, g.outC, "bias");
   t.activation = checkedActivation(a.int32(5));
   t.activationAlpha = static_cast<float>(a.number(6));
   isaKernels().depthwiseForward(t);
@@ -236,9 +236,9 @@ MILA_KERNEL(depthwiseConv2dBackpropInput, 4) {
   t.dy = a.f32(0, &ldy);
   t.w = a.f32(1, &lw);
   t.out = a.f32(2, &ldx);
-  requireLength(ldy, g.batch * g.outH * g.outW * g.outC, "dy");
-  requireLength(lw, g.kh * g.kw * g.outC, "filter");
-  requireLength(ldx, g.batch * g.inH * g.inW * g.inC, "dx");
+  requireAtLeast(ldy, g.batch * g.outH * g.outW * g.outC, "dy");
+  requireAtLeast(lw, g.kh * g.kw * g.outC, "filter");
+  requireAtLeast(ldx, g.batch * g.inH * g.inW * g.inC, "dx");
   isaKernels().depthwiseBackpropInput(t);
   return nullptr;
 }
@@ -251,9 +251,9 @@ MILA_KERNEL(depthwiseConv2dBackpropFilter, 4) {
   t.x = a.f32(0, &lx);
   t.dy = a.f32(1, &ldy);
   t.out = a.f32(2, &ldw);
-  requireLength(lx, g.batch * g.inH * g.inW * g.inC, "x");
-  requireLength(ldy, g.batch * g.outH * g.outW * g.outC, "dy");
-  requireLength(ldw, g.kh * g.kw * g.outC, "dw");
+  requireAtLeast(lx, g.batch * g.inH * g.inW * g.inC, "x");
+  requireAtLeast(ldy, g.batch * g.outH * g.outW * g.outC, "dy");
+  requireAtLeast(ldw, g.kh * g.kw * g.outC, "dw");
   isaKernels().depthwiseBackpropFilter(t);
   return nullptr;
 }

@@ -16,8 +16,4 @@ void registerLinearAttention(napi_env env, napi_value exports);  // linear-atten
 // hand-off to a pool thread (~a few us), small enough that 2 threads split a 64x64 map.
 constexpr int64_t kElementGrain = 16384;
 
-inline void requireLength(size_t got, size_t want, const char* what) {
-  if (got != want) throw ArgError{std::string(what) + " has " + std::to_string(got) + " elements, expected " + std::to_string(want)};
-}
-
 }  // namespace mila

@@ -32,6 +32,11 @@ class Args {
   size_t argc_ = 32;
 };
 
+// An array argument must have exactly `want` elements.
+inline void requireLength(size_t got, size_t want, const char* what) {
+  if (got != want) throw ArgError{std::string(what) + " has " + std::to_string(got) + " elements, expected " + std::to_string(want)};
+}
+
 // Wrap a kernel body: converts ArgError / std::exception into a JS Error (one line) instead of aborting.
 napi_value guarded(napi_env env, const char* name, napi_value (*body)(Args&), napi_callback_info info, size_t nargs);
 

@@ -23,8 +23,13 @@ MILA_KERNEL(adamwStep, 8) {
   float* mOut = a.f32(5, &nm2);
   float* vOut = a.f32(6, &nv2);
   const float* c = a.f32(7, &nc);
-  if (nm != n || nv != n || ng != n || np2 != n || nm2 != n || nv2 != n) throw ArgError{"parameter, moments and gradient differ in size"};
-  if (nc != 8) throw ArgError{"expected 8 constants"};
+  requireLength(nm, n, "exp_avg");
+  requireLength(nv, n, "exp_avg_sq");
+  requireLength(ng, n, "gradient");
+  requireLength(np2, n, "parameter output");
+  requireLength(nm2, n, "exp_avg output");
+  requireLength(nv2, n, "exp_avg_sq output");
+  requireLength(nc, 8, "constants");
   const float decay = c[0], beta1 = c[1], oneMinusBeta1 = c[2], beta2 = c[3], oneMinusBeta2 = c[4];
   const float bc2Sqrt = c[5], eps = c[6], stepSize = c[7];
   parallelFor(static_cast<int64_t>(n), 1 << 16, [&](int64_t begin, int64_t end) {
