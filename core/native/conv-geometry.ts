@@ -1,5 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+/** The attributes every tfjs convolution kernel (forward, fused, gradients; dense or depthwise) carries. */
+export interface ConvAttrsBase {
+  strides: number | [number, number];
+  pad: tf.backend_util.PadInfo['type'] | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: string;
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
 /** The 15-entry geometry native/src/conv.cc reads (see native-api.ts). */
 export function convGeometry(info: tf.backend_util.Conv2DInfo): Int32Array {
   return Int32Array.from([

@@ -1,17 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KernelHost } from '../kernels/kernel-host.js';
 import { activationCode } from './native-api.js';
-import { convGeometry, nativeConvSupported, shape4 } from './conv-geometry.js';
+import { convGeometry, nativeConvSupported, shape4, type ConvAttrsBase } from './conv-geometry.js';
 import { withFallback } from './kernel-fallback.js';
 
 type TensorInfo = tf.TensorInfo;
 
-interface ConvAttrs {
-  strides: number | [number, number];
-  pad: tf.backend_util.PadInfo['type'] | number | tf.backend_util.ExplicitPadding;
-  dataFormat?: string;
-  dilations?: number | [number, number];
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface ConvAttrs extends ConvAttrsBase {
   activation?: string;
   leakyreluAlpha?: number;
 }
