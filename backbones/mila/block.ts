@@ -4,7 +4,6 @@ import { Conv2d, DropPath, LayerNorm, Linear, silu } from '../../core/layers/ind
 import { LinearAttention } from './linear-attention.js';
 import { Mlp } from './mlp.js';
 import { initLinearAsOfficial } from './init.js';
-import { dropIfActive } from './drop-if-active.js';
 
 export interface MllaBlockOptions {
   dim: number;
@@ -61,9 +60,9 @@ export class MllaBlock extends Module {
       const mixed = silu(this.dwc.forward(this.inProj.forward(xn))) as tf.Tensor4D;
       // attn(mixed) * silu(act_proj(xn)), the gating fused into the attention's output pass.
       const attended = this.outProj.forward(this.attn.forward(mixed, this.actProj.forward(xn) as tf.Tensor4D));
-      const x1 = tf.add(x0, dropIfActive(this.dropPath, attended));
+      const x1 = tf.add(x0, this.dropPath.forward(attended));
       const x2 = tf.add(x1, this.cpe2.forward(x1));
-      return tf.add(x2, dropIfActive(this.dropPath, this.mlp.forward(this.norm2.forward(x2)))) as tf.Tensor4D;
+      return tf.add(x2, this.dropPath.forward(this.mlp.forward(this.norm2.forward(x2)))) as tf.Tensor4D;
     });
   }
 }

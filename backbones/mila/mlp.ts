@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../../core/module.js';
 import { Dropout, GELU, Linear } from '../../core/layers/index.js';
 import { initLinearAsOfficial } from './init.js';
-import { dropIfActive } from './drop-if-active.js';
 
 /** fc1 -> GELU (exact) -> dropout -> fc2 -> dropout, as the official Mlp. */
 export class Mlp extends Module {
@@ -23,8 +22,8 @@ export class Mlp extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const hidden = dropIfActive(this.drop, this.act.forward(this.fc1.forward(x)));
-      return dropIfActive(this.drop, this.fc2.forward(hidden));
+      const hidden = this.drop.forward(this.act.forward(this.fc1.forward(x)));
+      return this.drop.forward(this.fc2.forward(hidden));
     });
   }
 }
