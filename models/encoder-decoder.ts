@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../core/module.js';
-import type { Backbone } from '../backbones/contract.js';
-import type { SegBatch } from '../datasets/types.js';
+import type { Backbone } from '../core/types/backbone.js';
+import type { SegBatch } from '../core/types/data.js';
 import type { LossTerms, TrainableModel } from './types.js';
 import { UPerHead, type UPerHeadConfig } from '../heads/seg/uper-head.js';
 import { FCNHead, type FCNHeadConfig } from '../heads/seg/fcn-head.js';

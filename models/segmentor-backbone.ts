@@ -1,4 +1,4 @@
-import type { Backbone } from '../backbones/contract.js';
+import type { Backbone } from '../core/types/backbone.js';
 import { TinyConvBackbone } from './segmentor-tiny-backbone.js';
 import { MilaBackbone } from '../backbones/mila/backbone.js';
 import { milaConfig, type MilaConfig } from '../backbones/mila/config.js';

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import type { HostImage } from '../datasets/types.js';
+import type { HostImage } from '../core/types/data.js';
 import { decodeImageFile } from '../datasets/image/decode-image.js';
-import { readLabelPng } from '../eval/miou/label-png.js';
+import { readLabelPngFile as readLabelPng } from '../core/io/label-png.js';
 import { MIoUAccumulator, type MIoUResult } from '../eval/miou/accumulator.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { EncoderDecoder, SegTestConfig } from './encoder-decoder.js';
 import { predictLabelMap } from './segmentor-inference.js';
 import { buildTestViews, type TestViewOptions } from './segmentor-test-views.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { HostImage } from '../datasets/types.js';
+import type { HostImage } from '../core/types/data.js';
 import { resizeBilinearU8 } from '../datasets/image/resize-bilinear.js';
 import { rescaleSize } from '../datasets/transforms/rescale-size.js';
 import { IMAGENET_MEAN_RGB, IMAGENET_STD_RGB, normalizeImage } from '../datasets/transforms/normalize.js';

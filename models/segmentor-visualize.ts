@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
-import type { HostImage } from '../datasets/types.js';
+import type { HostImage } from '../core/types/data.js';
 import { ADE20K_PALETTE } from './segmentor-ade20k-palette.js';
 
 /** Write a label map as an 8-bit grayscale PNG whose values are class indices (what `mila seg-eval` reads). */

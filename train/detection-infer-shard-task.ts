@@ -1,6 +1,6 @@
 import type { ExperimentConfig } from '../configs/types.js';
 import { initBackend } from '../core/backend.js';
-import type { DetectionResult } from './detection-result.js';
+import type { DetectionResult } from '../core/types/detection-result.js';
 import { DetectionTask } from './detection-task.js';
 import { loadModelWeights } from './model-weights.js';
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { ExperimentConfig } from '../configs/types.js';
 import { manualSeed } from '../core/rng.js';
 import { describeLoad, loadBackboneWeights } from './experiment.js';

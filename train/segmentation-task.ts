@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { ExperimentConfig, JsonValue, TransformStep } from '../configs/types.js';
 import { Ade20kDataset } from '../datasets/ade20k/ade20k-dataset.js';
 import { segLoader } from '../datasets/loader/data-loader.js';
-import type { SegBatch } from '../datasets/types.js';
+import type { SegBatch } from '../core/types/data.js';
 import { formatMIoUReport } from '../eval/miou/table.js';
 import { EncoderDecoder, type EncoderDecoderConfig } from '../models/encoder-decoder.js';
 import { ADE20K_CLASSES } from '../models/segmentor-ade20k-palette.js';

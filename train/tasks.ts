@@ -1,5 +1,5 @@
 import type { ExperimentConfig } from '../configs/types.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { TaskRuntime } from './task.js';
 
 /**

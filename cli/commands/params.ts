@@ -4,7 +4,7 @@ import type { Module } from '../../core/module.js';
 import { MilaBackbone } from '../../backbones/mila/backbone.js';
 import { MilaClassifier } from '../../backbones/mila/classifier.js';
 import { parseMilaModelArg } from '../../backbones/mila/config.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { loadExperiment } from '../../train/experiment.js';
 
 /**

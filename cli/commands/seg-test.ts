@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action, setupBackend } from '../action.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import type { ExperimentConfig, JsonValue, TransformStep } from '../../configs/types.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { loadModelWeights } from '../../train/model-weights.js';

@@ -5,7 +5,7 @@ import { registerAllGradients } from '../../core/kernels/register-gradients.js';
 import { Module } from '../../core/module.js';
 import { Conv2d } from '../../core/layers/index.js';
 import { manualSeed } from '../../core/rng.js';
-import type { Backbone, ShapeSpec } from '../../backbones/contract.js';
+import type { Backbone, ShapeSpec } from '../../core/types/backbone.js';
 import { MaskRCNN } from '../../models/mask-rcnn.js';
 import { customDetBackbone, maskRcnnModel } from '../../models/mask-rcnn-config.js';
 import { AdamW } from '../../train/adamw.js';
