@@ -58,9 +58,9 @@ export function register(program: Command): void {
 /** The model of an experiment config, without its data (imported lazily: counting one task never loads the other). */
 async function buildExperimentModel(exp: ReturnType<typeof loadExperiment>): Promise<Module> {
   if (exp.task === 'segmentation') {
-    const { EncoderDecoder } = await import('../../models/encoder-decoder.js');
-    return new EncoderDecoder(exp.model as import('../../models/encoder-decoder.js').EncoderDecoderConfig);
+    const { EncoderDecoder } = await import('../../models/segmentor/encoder-decoder.js');
+    return new EncoderDecoder(exp.model as import('../../models/segmentor/encoder-decoder.js').EncoderDecoderConfig);
   }
-  const { MaskRCNN } = await import('../../models/mask-rcnn.js');
-  return new MaskRCNN(exp.model as import('../../models/mask-rcnn-config.js').MaskRCNNConfig);
+  const { MaskRCNN } = await import('../../models/detector/mask-rcnn.js');
+  return new MaskRCNN(exp.model as import('../../models/detector/mask-rcnn-config.js').MaskRCNNConfig);
 }

@@ -3,7 +3,7 @@ import { action, setupBackend } from '../action.js';
 import { UserError } from '../../core/errors.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { loadModelWeights } from '../../train/model-weights.js';
-import { createTask } from '../../train/tasks.js';
+import { createTask } from '../../tasks/create-task.js';
 import { cliWorkerCount } from '../worker-count.js';
 
 interface TestCliOptions {

@@ -1,6 +1,6 @@
 /**
  * The config dicts of the detection heads (mmdet 2.x's `rpn_head`, `roi_head`, `train_cfg.rpn` / `rcnn`, `test_cfg.rcnn`)
- * as plain data, in camelCase. The heads take them as they are; `models/mask-rcnn-config.ts` assembles them
+ * as plain data, in camelCase. The heads take them as they are; `models/detector/mask-rcnn-config.ts` assembles them
  * into the whole model's config.
  */
 import type { Quad } from '../../core/boxes/delta-xywh-coder.js';

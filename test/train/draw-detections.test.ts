@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { classColor, drawDetections } from '../../train/draw-detections.js';
+import { classColor, drawDetections } from '../../tasks/detection/draw-detections.js';
 import type { DetectionResult } from '../../core/types/detection-result.js';
 import { toCocoResults } from '../../eval/coco/detection-results.js';
 import { rleFromJson } from '../../core/mask/index.js';

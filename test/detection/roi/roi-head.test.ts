@@ -5,7 +5,7 @@ import { registerAllGradients } from '../../../core/kernels/register-gradients.j
 import { Rng } from '../../../core/rng.js';
 import type { ImageMeta } from '../../../core/types/data.js';
 import { StandardRoIHead } from '../../../heads/det/roi/standard-roi-head.js';
-import { maskRcnnModel, milaDetBackbone } from '../../../models/mask-rcnn-config.js';
+import { maskRcnnModel, milaDetBackbone } from '../../../models/detector/mask-rcnn-config.js';
 
 const NUM_CLASSES = 3;
 

@@ -4,16 +4,12 @@
  * mmdet's in camelCase (`train_cfg.rpn_proposal.nms_pre` is `trainCfg.rpnProposal.nmsPre`).
  * `maskRcnnModel()` builds one with mmdet's values; presets change only what the official configs change.
  */
-import type { Quad } from '../core/boxes/delta-xywh-coder.js';
-import type { MilaConfig } from '../backbones/mila/config.js';
+import type { Quad } from '../../core/boxes/delta-xywh-coder.js';
+import type { MilaConfig } from '../../backbones/mila/config.js';
 import type {
-  AssignerConfig,
-  BBoxHeadConfig,
   CrossEntropyLossConfig,
   DeltaCoderConfig,
   L1LossConfig,
-  MaskHeadConfig,
-  NmsConfig,
   RcnnTestConfig,
   RcnnTrainConfig,
   RoIExtractorConfig,
@@ -21,27 +17,10 @@ import type {
   RPNHeadConfig,
   RPNProposalConfig,
   RPNTrainConfig,
-  SamplerConfig,
-} from '../heads/det/config.js';
+} from '../../heads/det/config.js';
 
-export type {
-  AnchorGeneratorConfig,
-  AssignerConfig,
-  BBoxHeadConfig,
-  CrossEntropyLossConfig,
-  DeltaCoderConfig,
-  L1LossConfig,
-  MaskHeadConfig,
-  NmsConfig,
-  RcnnTestConfig,
-  RcnnTrainConfig,
-  RoIExtractorConfig,
-  RoIHeadConfig,
-  RPNHeadConfig,
-  RPNProposalConfig,
-  RPNTrainConfig,
-  SamplerConfig,
-} from '../heads/det/config.js';
+/** The heads' own config dicts, part of this one. */
+export type * from '../../heads/det/config.js';
 
 /** The official MLLA detection backbone kwargs (downstream/detection/configs/mlla/*.py). */
 export type MilaDetBackboneConfig = { type: 'MILA' } & Pick<
