@@ -17,8 +17,8 @@ export { RPNHead } from './heads/det/rpn-head.js';
 export * as roi from './heads/det/roi/index.js';
 export * as segHeads from './heads/seg/index.js';
 
-export { MaskRCNN, buildDetBackbone, type MaskRCNNOptions } from './models/mask-rcnn.js';
-export { EncoderDecoder, buildEncoderDecoder, type EncoderDecoderConfig } from './models/encoder-decoder.js';
+export { MaskRCNN, buildDetBackbone, type MaskRCNNOptions } from './models/detector/mask-rcnn.js';
+export { EncoderDecoder, buildEncoderDecoder, type EncoderDecoderConfig } from './models/segmentor/encoder-decoder.js';
 export type { TrainableModel, LossTerms } from './models/types.js';
 
 export * as datasets from './datasets/index.js';

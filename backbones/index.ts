@@ -1,2 +1,2 @@
-export type { Backbone, ShapeSpec } from './contract.js';
+export type { Backbone, ShapeSpec } from '../core/types/backbone.js';
 export * from './mila/index.js';

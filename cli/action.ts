@@ -1,4 +1,4 @@
-import { formatError } from './errors.js';
+import { formatError } from '../core/errors.js';
 import { initBackend } from '../core/backend.js';
 
 /** Options every model-running command accepts. */

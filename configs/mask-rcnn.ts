@@ -3,7 +3,7 @@
  * mlla_{t,s,b}_mrcnn_{1x,3x}.py over mmdet 2.x's mask_rcnn_swin_fpn.py, coco_instance.py, schedule_1x.py and
  * default_runtime.py), and small configs sized for a 2-core CPU built from the same code with other numbers.
  */
-import { backboneOutChannels, maskRcnnModel, milaDetBackbone, type MaskRCNNConfig, type MaskRCNNSizes, type MilaDetBackboneConfig } from '../models/mask-rcnn-config.js';
+import { backboneOutChannels, maskRcnnModel, milaDetBackbone, type MaskRCNNConfig, type MaskRCNNSizes, type MilaDetBackboneConfig } from '../models/detector/mask-rcnn-config.js';
 import { registerConfigs } from './registry.js';
 import { MLLA_DETECTION_PARAMWISE, stepSchedule, type DataConfig, type ExperimentConfig, type OptimizerConfig, type RunnerConfig, type TransformStep } from './types.js';
 

@@ -1,4 +1,4 @@
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { closeMatches } from './close-matches.js';
 
 /** Every dotted key path in a plain-data tree (objects by key, arrays by index), parents before children. */

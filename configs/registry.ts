@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { closeMatches } from './close-matches.js';
 import type { ExperimentConfig } from './types.js';
 

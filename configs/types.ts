@@ -132,7 +132,7 @@ export interface EvaluationConfig {
 
 /**
  * An experiment: what `mila train|test|infer` run. `Model` is the task's model config, typed by the model
- * files (`models/mask-rcnn.ts`, `models/encoder-decoder.ts`); it must be plain data like the rest.
+ * files (`models/detector/mask-rcnn-config.ts`, `models/segmentor/encoder-decoder.ts`); it must be plain data like the rest.
  */
 export interface ExperimentConfig<Model extends object = object> {
   name: string;

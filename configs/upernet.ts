@@ -1,5 +1,5 @@
-import type { EncoderDecoderConfig } from '../models/encoder-decoder.js';
-import type { MilaSegBackboneConfig, SegBackboneConfig } from '../models/segmentor-backbone.js';
+import type { EncoderDecoderConfig } from '../models/segmentor/encoder-decoder.js';
+import type { MilaSegBackboneConfig, SegBackboneConfig } from '../models/segmentor/backbone-config.js';
 import type { FCNHeadConfig } from '../heads/seg/fcn-head.js';
 import type { UPerHeadConfig } from '../heads/seg/uper-head.js';
 import { registerConfigs } from './registry.js';

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../core/module.js';
 import { ModuleList } from '../core/layers/containers.js';
-import type { ShapeSpec } from '../backbones/contract.js';
+import type { ShapeSpec } from '../core/types/backbone.js';
 import { ConvModule, xavierInitConv } from '../core/layers/conv-module.js';
 import { resizeNearestTorch } from './nearest-resize.js';
 

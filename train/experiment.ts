@@ -1,6 +1,6 @@
 import { applyOverrides, resolveConfig } from '../configs/index.js';
 import type { ExperimentConfig } from '../configs/types.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { loadCheckpoint, stripPrefix } from '../core/checkpoint/index.js';
 import type { Module } from '../core/module.js';
 

@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { ExperimentConfig } from '../configs/types.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint, writeFileAtomic } from '../core/checkpoint/index.js';
 import { registerAllGradients } from '../core/kernels/register-gradients.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LayerNorm } from '../../core/layers/index.js';
-import type { Backbone, ShapeSpec } from '../contract.js';
+import type { Backbone, ShapeSpec } from '../../core/types/backbone.js';
 import { milaConfig, stageChannels, type MilaConfig, type MilaPresetName } from './config.js';
 import { MilaTrunk } from './trunk.js';
 

@@ -1,4 +1,4 @@
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 
 /** The MILA (official name MLLA) architecture, in the official constructor's terms. */
 export interface MilaConfig {

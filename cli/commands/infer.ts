@@ -2,18 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { action, setupBackend } from '../action.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { loadModelWeights } from '../../train/model-weights.js';
-import { createTask } from '../../train/tasks.js';
-import { drawDetections } from '../../train/draw-detections.js';
+import { createTask } from '../../tasks/create-task.js';
+import { drawDetections } from '../../tasks/detection/draw-detections.js';
 import { Progress } from '../../train/progress.js';
 import type { ExperimentConfig } from '../../configs/types.js';
-import type { HostImage } from '../../datasets/types.js';
+import type { HostImage } from '../../core/types/data.js';
 import { decodeImageFile } from '../../datasets/image/decode-image.js';
-import type { DetectionResult } from '../../train/detection-result.js';
-import type { WorkerOptions } from '../../train/task.js';
-import type { DetectionInferShardSetup } from '../../train/detection-infer-shard-task.js';
+import type { DetectionResult } from '../../core/types/detection-result.js';
+import type { WorkerOptions } from '../../tasks/task.js';
+import type { DetectionInferShardSetup } from '../../tasks/detection/detection-infer-shard-task.js';
 import { compiledTaskModule } from '../../core/workers/dist-module.js';
 import { mapInWorkers } from '../../core/workers/shard-pool.js';
 import { cliWorkerCount } from '../worker-count.js';
@@ -103,9 +103,9 @@ async function* predictInProcess(task: Awaited<ReturnType<typeof createTask>>, i
   for (const path of images) yield await task.predictImage!(path);
 }
 
-/** Detections from worker threads (train/detection-infer-shard-task.ts) in image order; the image is decoded here again for drawing. */
+/** Detections from worker threads (tasks/detection/detection-infer-shard-task.ts) in image order; the image is decoded here again for drawing. */
 async function* predictInWorkers(config: ExperimentConfig, images: readonly string[], workers: WorkerOptions): AsyncGenerator<Prediction> {
-  const module = compiledTaskModule('train/detection-infer-shard-task.js');
+  const module = compiledTaskModule('tasks/detection/detection-infer-shard-task.js');
   const setup: DetectionInferShardSetup = { config, checkpoint: workers.checkpoint, backend: workers.backend };
   let i = 0;
   try {

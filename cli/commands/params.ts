@@ -4,7 +4,7 @@ import type { Module } from '../../core/module.js';
 import { MilaBackbone } from '../../backbones/mila/backbone.js';
 import { MilaClassifier } from '../../backbones/mila/classifier.js';
 import { parseMilaModelArg } from '../../backbones/mila/config.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { loadExperiment } from '../../train/experiment.js';
 
 /**
@@ -58,9 +58,9 @@ export function register(program: Command): void {
 /** The model of an experiment config, without its data (imported lazily: counting one task never loads the other). */
 async function buildExperimentModel(exp: ReturnType<typeof loadExperiment>): Promise<Module> {
   if (exp.task === 'segmentation') {
-    const { EncoderDecoder } = await import('../../models/encoder-decoder.js');
-    return new EncoderDecoder(exp.model as import('../../models/encoder-decoder.js').EncoderDecoderConfig);
+    const { EncoderDecoder } = await import('../../models/segmentor/encoder-decoder.js');
+    return new EncoderDecoder(exp.model as import('../../models/segmentor/encoder-decoder.js').EncoderDecoderConfig);
   }
-  const { MaskRCNN } = await import('../../models/mask-rcnn.js');
-  return new MaskRCNN(exp.model as import('../../models/mask-rcnn-config.js').MaskRCNNConfig);
+  const { MaskRCNN } = await import('../../models/detector/mask-rcnn.js');
+  return new MaskRCNN(exp.model as import('../../models/detector/mask-rcnn-config.js').MaskRCNNConfig);
 }

@@ -1,18 +1,18 @@
 import type { Command } from 'commander';
 import { action, setupBackend } from '../action.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import type { ExperimentConfig, JsonValue, TransformStep } from '../../configs/types.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { loadModelWeights } from '../../train/model-weights.js';
 import { Progress } from '../../train/progress.js';
 import { formatMIoUReport } from '../../eval/miou/table.js';
-import { EncoderDecoder, type EncoderDecoderConfig, type SegTestConfig } from '../../models/encoder-decoder.js';
-import { listAde20kSplit } from '../../models/segmentor-ade20k-split.js';
-import { ADE20K_CLASSES } from '../../models/segmentor-ade20k-palette.js';
-import { evaluateSegmentor, type SegEvaluateOptions, type SegEvaluateResult } from '../../models/segmentor-evaluate.js';
-import { evaluateSegmentorInWorkers } from '../../models/segmentor-evaluate-workers.js';
+import { EncoderDecoder, type EncoderDecoderConfig, type SegTestConfig } from '../../models/segmentor/encoder-decoder.js';
+import { listAde20kSplit } from '../../datasets/ade20k/ade20k-split.js';
+import { ADE20K_CLASSES } from '../../datasets/ade20k/ade20k-classes.js';
+import { evaluateSegmentor, type SegEvaluateOptions, type SegEvaluateResult } from '../../tasks/segmentation/evaluate.js';
+import { evaluateSegmentorInWorkers } from '../../tasks/segmentation/evaluate-workers.js';
 import { cliWorkerCount } from '../worker-count.js';
-import { MS_RATIOS, type TestViewOptions } from '../../models/segmentor-test-views.js';
+import { MS_RATIOS, type TestViewOptions } from '../../tasks/segmentation/test-views.js';
 
 interface SegTestCliOptions {
   dataRoot: string;

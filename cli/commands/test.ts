@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { action, setupBackend } from '../action.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { loadModelWeights } from '../../train/model-weights.js';
-import { createTask } from '../../train/tasks.js';
+import { createTask } from '../../tasks/create-task.js';
 import { cliWorkerCount } from '../worker-count.js';
 
 interface TestCliOptions {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { action, setupBackend } from '../action.js';
 import { loadExperiment } from '../../train/experiment.js';
-import { runTraining } from '../../train/run-training.js';
+import { runTraining } from '../../tasks/run-training.js';
 import { formatDuration } from '../../train/progress.js';
 
 interface TrainCliOptions {

@@ -1,4 +1,4 @@
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../errors.js';
 import type { HostDType } from '../host-tensor.js';
 
 // Our own restricted unpickler: no npm library offers a safe, allow-listed subset of pickle, and a pickle can run code.

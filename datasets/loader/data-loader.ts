@@ -1,7 +1,7 @@
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { mixSeed } from '../synthetic/coco-synthetic.js';
-import type { DetBatch, DetSample, SegBatch, SegSample } from '../types.js';
+import type { DetBatch, DetSample, SegBatch, SegSample } from '../../core/types/data.js';
 import { BatchOrder } from './batch-order.js';
 import { collateDet, collateSeg } from './collate.js';
 import { recipeRunner, type PipelineSpec, type RecipeRunner, type Sample } from './run-recipe.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import type { PipelineSpec, RecipeRunner, Sample } from './run-recipe.js';
 import type { SampleRecipe } from './sample-recipe.js';
 

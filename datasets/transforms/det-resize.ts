@@ -1,5 +1,5 @@
 import type { Rng } from '../../core/rng.js';
-import type { DetSample } from '../types.js';
+import type { DetSample } from '../../core/types/data.js';
 import { resizeBilinearU8 } from '../image/resize-bilinear.js';
 import { rescaleSize } from './rescale-size.js';
 import { resizeMasks } from './mask-ops.js';

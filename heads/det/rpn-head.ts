@@ -18,7 +18,7 @@ import { Rng } from '../../core/rng.js';
 import { DeltaXYWHBBoxCoder, type Quad } from '../../core/boxes/delta-xywh-coder.js';
 import { MaxIoUAssigner, type MaxIoUAssignerOptions } from '../../core/boxes/max-iou-assigner.js';
 import { RandomSampler, type RandomSamplerOptions } from '../../core/boxes/random-sampler.js';
-import type { ImageMeta } from '../../datasets/types.js';
+import type { ImageMeta } from '../../core/types/data.js';
 import { AnchorGenerator, type AnchorGeneratorOptions, type FeatSize } from './anchor-generator.js';
 import { rpnImageTargets } from './rpn-targets.js';
 import { rpnImageProposals, type ProposalSettings, type Proposals } from './rpn-proposals.js';

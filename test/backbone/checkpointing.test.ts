@@ -8,9 +8,9 @@ import { MilaBackbone } from '../../backbones/mila/backbone.js';
 import { milaConfig, parseMilaModelArg } from '../../backbones/mila/config.js';
 import { AdamW } from '../../train/adamw.js';
 import { applyOverrides, configNames, getConfig } from '../../configs/index.js';
-import { buildDetBackbone } from '../../models/mask-rcnn.js';
-import type { DetBackboneConfig } from '../../models/mask-rcnn-config.js';
-import { buildSegBackbone, type SegBackboneConfig } from '../../models/segmentor-backbone.js';
+import { buildDetBackbone } from '../../models/detector/mask-rcnn.js';
+import type { DetBackboneConfig } from '../../models/detector/mask-rcnn-config.js';
+import { buildSegBackbone, type SegBackboneConfig } from '../../models/segmentor/backbone-config.js';
 
 // Two blocks in stage 1 (so one checkpointed block feeds another) and drop-path on: the recomputation must
 // replay the forward's masks for the gradients to match.

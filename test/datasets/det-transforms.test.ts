@@ -10,7 +10,7 @@ import { detNormalize } from '../../datasets/transforms/det-normalize.js';
 import { rescaleSize } from '../../datasets/transforms/rescale-size.js';
 import { autoAugment } from '../../datasets/transforms/auto-augment.js';
 import { collateDet } from '../../datasets/loader/collate.js';
-import type { DetSample } from '../../datasets/types.js';
+import type { DetSample } from '../../core/types/data.js';
 import { ScriptedRng } from './scripted-rng.js';
 
 /** A 10x16 sample: one box [2, 3, 10, 8] whose mask fills rows 3..7, cols 2..9, and one small box. */

@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
 import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
-import { readLabelPng } from '../../eval/miou/label-png.js';
-import { EncoderDecoder } from '../../models/encoder-decoder.js';
+import { readLabelPngFile as readLabelPng } from '../../core/io/label-png.js';
+import { EncoderDecoder } from '../../models/segmentor/encoder-decoder.js';
 import { UPERNET_TINYCONV } from '../../configs/upernet.js';
 import { runMila } from '../cli/run-mila.js';
 

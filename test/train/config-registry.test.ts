@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configNames, getConfig, resolveConfig } from '../../configs/index.js';
-import { detPipelineSpecs, segPipelineSpecs } from '../../train/config-pipeline.js';
+import { detPipelineSpecs, segPipelineSpecs } from '../../tasks/config-pipeline.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mila-cfg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,4 +1,4 @@
-import type { BitmapMasks } from '../../../datasets/types.js';
+import type { BitmapMasks } from '../../../core/types/data.js';
 import { roiAlignHostSingle, roiAlignWeights } from './roi-align-weights.js';
 
 /**

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../../../core/module.js';
 import { Rng } from '../../../core/rng.js';
 import { DeltaXYWHBBoxCoder, MaxIoUAssigner, RandomSampler, type SamplingResult } from '../../../core/boxes/index.js';
-import type { BitmapMasks, ImageMeta } from '../../../datasets/types.js';
-import type { MaskRCNNTestConfig, MaskRCNNTrainConfig, RoIHeadConfig } from '../../../models/mask-rcnn-config.js';
-import type { DetectionResult } from '../../../train/detection-result.js';
+import type { BitmapMasks, ImageMeta } from '../../../core/types/data.js';
+import type { RcnnTestConfig, RcnnTrainConfig, RoIHeadConfig } from '../config.js';
+import type { DetectionResult } from '../../../core/types/detection-result.js';
 import { bboxHeadLoss } from './bbox-loss.js';
 import { bboxTargets } from './bbox-targets.js';
 import { FCNMaskHead, maskHeadLoss } from './fcn-mask-head.js';
@@ -13,8 +13,7 @@ import { bboxPostprocess, maskPostprocess } from './roi-postprocess.js';
 import { Shared2FCBBoxHead } from './shared2fc-bbox-head.js';
 import { SingleRoIExtractor } from './single-roi-extractor.js';
 
-export type RcnnTrainConfig = MaskRCNNTrainConfig['rcnn'];
-export type RcnnTestConfig = MaskRCNNTestConfig['rcnn'];
+export type { RcnnTestConfig, RcnnTrainConfig };
 
 /** What the RoI head needs of a training batch (host arrays, boxes x1y1x2y2 in imgShape coordinates). */
 export interface RoiTrainTargets {

@@ -1,5 +1,5 @@
 import type { ExperimentConfig } from '../configs/types.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { TaskRuntime } from './task.js';
 
 /**
@@ -9,11 +9,11 @@ import type { TaskRuntime } from './task.js';
 export async function createTask(cfg: ExperimentConfig): Promise<TaskRuntime<unknown>> {
   switch (cfg.task) {
     case 'detection': {
-      const { DetectionTask } = await import('./detection-task.js');
+      const { DetectionTask } = await import('./detection/detection-task.js');
       return (await DetectionTask.create(cfg)) as TaskRuntime<unknown>;
     }
     case 'segmentation': {
-      const { SegmentationTask } = await import('./segmentation-task.js');
+      const { SegmentationTask } = await import('./segmentation/segmentation-task.js');
       return (await SegmentationTask.create(cfg)) as TaskRuntime<unknown>;
     }
     default:

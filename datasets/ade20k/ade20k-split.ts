@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { UserError } from '../cli/errors.js';
-import { Ade20kDataset } from '../datasets/ade20k/ade20k-dataset.js';
+import { UserError } from '../../core/errors.js';
+import { Ade20kDataset } from './ade20k-dataset.js';
 
 /** One image of an ADE20K-format split and its annotation PNG. */
 export interface SegSplitItem {

@@ -1,4 +1,4 @@
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { TransformStep } from '../configs/types.js';
 import type { DetTransformSpec, SegTransformSpec } from '../datasets/pipelines/pipeline-spec.js';
 

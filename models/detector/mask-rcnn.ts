@@ -6,17 +6,17 @@
  * implementing the contract can replace MILA: pass it as `opts.backbone`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Module } from '../core/module.js';
-import { Rng } from '../core/rng.js';
-import type { Backbone, ShapeSpec } from '../backbones/contract.js';
-import { MilaBackbone } from '../backbones/mila/index.js';
-import type { DetBatch, ImageMeta } from '../datasets/types.js';
-import { FPN, fpnOutShapes } from '../necks/fpn.js';
-import { RPNHead, type ProposalSettings, type RPNTrainSettings } from '../heads/det/rpn-head.js';
-import { StandardRoIHead } from '../heads/det/roi/standard-roi-head.js';
-import type { DetectionResult } from '../train/detection-result.js';
+import { Module } from '../../core/module.js';
+import { Rng } from '../../core/rng.js';
+import type { Backbone, ShapeSpec } from '../../core/types/backbone.js';
+import { MilaBackbone } from '../../backbones/mila/index.js';
+import type { DetBatch, ImageMeta } from '../../core/types/data.js';
+import { FPN, fpnOutShapes } from '../../necks/fpn.js';
+import { RPNHead, type ProposalSettings, type RPNTrainSettings } from '../../heads/det/rpn-head.js';
+import { StandardRoIHead } from '../../heads/det/roi/standard-roi-head.js';
+import type { DetectionResult } from '../../core/types/detection-result.js';
 import type { AssignerConfig, DetBackboneConfig, MaskRCNNConfig, RPNProposalConfig, SamplerConfig } from './mask-rcnn-config.js';
-import type { LossTerms, TrainableModel } from './types.js';
+import type { LossTerms, TrainableModel } from '../types.js';
 
 /** An Rng whose stream can be restarted from a new seed while its holders keep the same object. */
 class ReseedableRng extends Rng {

@@ -4,8 +4,23 @@
  * mmdet's in camelCase (`train_cfg.rpn_proposal.nms_pre` is `trainCfg.rpnProposal.nmsPre`).
  * `maskRcnnModel()` builds one with mmdet's values; presets change only what the official configs change.
  */
-import type { Quad } from '../core/boxes/delta-xywh-coder.js';
-import type { MilaConfig } from '../backbones/mila/config.js';
+import type { Quad } from '../../core/boxes/delta-xywh-coder.js';
+import type { MilaConfig } from '../../backbones/mila/config.js';
+import type {
+  CrossEntropyLossConfig,
+  DeltaCoderConfig,
+  L1LossConfig,
+  RcnnTestConfig,
+  RcnnTrainConfig,
+  RoIExtractorConfig,
+  RoIHeadConfig,
+  RPNHeadConfig,
+  RPNProposalConfig,
+  RPNTrainConfig,
+} from '../../heads/det/config.js';
+
+/** The heads' own config dicts, part of this one. */
+export type * from '../../heads/det/config.js';
 
 /** The official MLLA detection backbone kwargs (downstream/detection/configs/mlla/*.py). */
 export type MilaDetBackboneConfig = { type: 'MILA' } & Pick<
@@ -34,118 +49,15 @@ export interface FPNConfig {
   numOuts: number;
 }
 
-export interface AnchorGeneratorConfig {
-  type: 'AnchorGenerator';
-  scales: number[];
-  ratios: number[];
-  strides: number[];
-}
-
-export interface DeltaCoderConfig {
-  type: 'DeltaXYWHBBoxCoder';
-  targetMeans: Quad;
-  targetStds: Quad;
-}
-
-export interface CrossEntropyLossConfig {
-  type: 'CrossEntropyLoss';
-  useSigmoid: boolean;
-  useMask: boolean;
-  lossWeight: number;
-}
-
-export interface L1LossConfig {
-  type: 'L1Loss';
-  lossWeight: number;
-}
-
-export interface RPNHeadConfig {
-  type: 'RPNHead';
-  inChannels: number;
-  featChannels: number;
-  anchorGenerator: AnchorGeneratorConfig;
-  bboxCoder: DeltaCoderConfig;
-  lossCls: CrossEntropyLossConfig;
-  lossBbox: L1LossConfig;
-}
-
-export interface RoIExtractorConfig {
-  type: 'SingleRoIExtractor';
-  roiLayer: { type: 'RoIAlign'; outputSize: number; samplingRatio: number };
-  outChannels: number;
-  featmapStrides: number[];
-  finestScale: number;
-}
-
-export interface BBoxHeadConfig {
-  type: 'Shared2FCBBoxHead';
-  inChannels: number;
-  fcOutChannels: number;
-  roiFeatSize: number;
-  numClasses: number;
-  bboxCoder: DeltaCoderConfig;
-  regClassAgnostic: boolean;
-  lossCls: CrossEntropyLossConfig;
-  lossBbox: L1LossConfig;
-}
-
-export interface MaskHeadConfig {
-  type: 'FCNMaskHead';
-  numConvs: number;
-  inChannels: number;
-  convOutChannels: number;
-  numClasses: number;
-  lossMask: CrossEntropyLossConfig;
-}
-
-export interface RoIHeadConfig {
-  type: 'StandardRoIHead';
-  bboxRoiExtractor: RoIExtractorConfig;
-  bboxHead: BBoxHeadConfig;
-  maskRoiExtractor: RoIExtractorConfig;
-  maskHead: MaskHeadConfig;
-}
-
-export interface AssignerConfig {
-  type: 'MaxIoUAssigner';
-  posIouThr: number;
-  negIouThr: number;
-  minPosIou: number;
-  matchLowQuality: boolean;
-  ignoreIofThr: number;
-  gtMaxAssignAll: boolean;
-}
-
-export interface SamplerConfig {
-  type: 'RandomSampler';
-  num: number;
-  posFraction: number;
-  negPosUb: number;
-  addGtAsProposals: boolean;
-}
-
-export interface NmsConfig {
-  type: 'nms';
-  iouThreshold: number;
-}
-
-/** train_cfg.rpn_proposal / test_cfg.rpn. */
-export interface RPNProposalConfig {
-  nmsPre: number;
-  maxPerImg: number;
-  nms: NmsConfig;
-  minBboxSize: number;
-}
-
 export interface MaskRCNNTrainConfig {
-  rpn: { assigner: AssignerConfig; sampler: SamplerConfig; allowedBorder: number; posWeight: number };
+  rpn: RPNTrainConfig;
   rpnProposal: RPNProposalConfig;
-  rcnn: { assigner: AssignerConfig; sampler: SamplerConfig; maskSize: number; posWeight: number };
+  rcnn: RcnnTrainConfig;
 }
 
 export interface MaskRCNNTestConfig {
   rpn: RPNProposalConfig;
-  rcnn: { scoreThr: number; nms: NmsConfig; maxPerImg: number; maskThrBinary: number };
+  rcnn: RcnnTestConfig;
 }
 
 export interface MaskRCNNConfig {

@@ -1,19 +1,19 @@
 import { basename } from 'node:path';
-import { UserError } from '../cli/errors.js';
-import type { ExperimentConfig, JsonValue, TransformStep } from '../configs/types.js';
-import { Ade20kDataset } from '../datasets/ade20k/ade20k-dataset.js';
-import { segLoader } from '../datasets/loader/data-loader.js';
-import type { SegBatch } from '../datasets/types.js';
-import { formatMIoUReport } from '../eval/miou/table.js';
-import { EncoderDecoder, type EncoderDecoderConfig } from '../models/encoder-decoder.js';
-import { ADE20K_CLASSES } from '../models/segmentor-ade20k-palette.js';
-import { listAde20kSplit } from '../models/segmentor-ade20k-split.js';
-import { evaluateSegmentor } from '../models/segmentor-evaluate.js';
-import type { TestViewOptions } from '../models/segmentor-test-views.js';
-import { segPipelineSpecs } from './config-pipeline.js';
-import { LoaderTrainData } from './loader-train-data.js';
-import { Progress } from './progress.js';
-import type { EvalOptions, EvalReport, TaskRuntime } from './task.js';
+import { UserError } from '../../core/errors.js';
+import type { ExperimentConfig, JsonValue, TransformStep } from '../../configs/types.js';
+import { Ade20kDataset } from '../../datasets/ade20k/ade20k-dataset.js';
+import { segLoader } from '../../datasets/loader/data-loader.js';
+import type { SegBatch } from '../../core/types/data.js';
+import { formatMIoUReport } from '../../eval/miou/table.js';
+import { EncoderDecoder, type EncoderDecoderConfig } from '../../models/segmentor/encoder-decoder.js';
+import { ADE20K_CLASSES } from '../../datasets/ade20k/ade20k-classes.js';
+import { listAde20kSplit } from '../../datasets/ade20k/ade20k-split.js';
+import { evaluateSegmentor } from './evaluate.js';
+import type { TestViewOptions } from './test-views.js';
+import { segPipelineSpecs } from '../config-pipeline.js';
+import { LoaderTrainData } from '../../train/loader-train-data.js';
+import { Progress } from '../../train/progress.js';
+import type { EvalOptions, EvalReport, TaskRuntime } from '../task.js';
 
 function findStep(steps: readonly TransformStep[], type: string): TransformStep | undefined {
   for (const s of steps) {
@@ -61,7 +61,7 @@ export class SegmentationTask implements TaskRuntime<SegBatch> {
     return new LoaderTrainData(segLoader({ dataset, pipeline: { kind: 'seg', transforms }, batchSize: d.samplesPerGpu, shuffle: true, seed: this.config.seed, workers: d.workersPerGpu }));
   }
 
-  /** mmseg single_gpu_test + ADE20KDataset.evaluate('mIoU'), streaming (see models/segmentor-evaluate). */
+  /** mmseg single_gpu_test + ADE20KDataset.evaluate('mIoU'), streaming (see tasks/segmentation/evaluate.ts). */
   async evaluate(opts: EvalOptions): Promise<EvalReport> {
     const metrics = opts.metrics ?? this.config.evaluation.metrics;
     for (const m of metrics) if (m !== 'mIoU') throw new UserError(`--eval ${m}: segmentation reports mIoU`);

@@ -1,13 +1,17 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../errors.js';
 
 /**
  * Label PNGs as mmseg reads them (pillow, flag 'unchanged'): the stored 8-bit value of each pixel,
  * the grey level or the palette index, never a colour. pngjs' public reader expands palettes to
  * RGBA, so we drive its chunk parser, inflater, unfilter and bitmapper ourselves and stop before
  * its colour normalisation.
+ *
+ * In core because the datasets (ADE20K labels) and the mIoU evaluator (`mila seg-eval`) read the same files and
+ * neither may import the other; `core/io/` holds such Node-only file codecs (pngjs, node:zlib), apart from the
+ * code a model needs to run on bytes in memory.
  */
 const require = createRequire(import.meta.url);
 const PngParser = require('pngjs/lib/parser.js') as new (options: object, deps: object) => { start(): void };

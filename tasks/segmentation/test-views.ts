@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { HostImage } from '../datasets/types.js';
-import { resizeBilinearU8 } from '../datasets/image/resize-bilinear.js';
-import { rescaleSize } from '../datasets/transforms/rescale-size.js';
-import { IMAGENET_MEAN_RGB, IMAGENET_STD_RGB, normalizeImage } from '../datasets/transforms/normalize.js';
-import type { SegTestView } from './segmentor-inference.js';
+import type { HostImage } from '../../core/types/data.js';
+import { resizeBilinearU8 } from '../../datasets/image/resize-bilinear.js';
+import { rescaleSize } from '../../datasets/transforms/rescale-size.js';
+import { IMAGENET_MEAN_RGB, IMAGENET_STD_RGB, normalizeImage } from '../../datasets/transforms/normalize.js';
+import type { SegTestView } from '../../models/segmentor/inference.js';
 
 /** mmseg's multi-scale ratios for the "MS" ADE20K numbers. */
 export const MS_RATIOS: readonly number[] = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75];

@@ -1,20 +1,6 @@
-import type { BitmapMasks } from '../datasets/types.js';
-import { encodeRowMajor, rleToJson } from '../eval/mask/index.js';
-import type { CocoResult } from '../eval/coco/types.js';
-
-/**
- * One image's detections in original-image coordinates, after the test-time postprocess
- * (score threshold, class-wise NMS, max per image, masks pasted at threshold 0.5).
- */
-export interface DetectionResult {
-  /** n * 4, x1y1x2y2 in pixels of the original image. */
-  boxes: Float32Array;
-  scores: Float32Array;
-  /** Contiguous labels 0..K-1. */
-  labels: Int32Array;
-  /** n binary masks of the original image's size, or null for a box-only model. */
-  masks: BitmapMasks | null;
-}
+import type { DetectionResult } from '../../core/types/detection-result.js';
+import { encodeRowMajor, rleToJson } from '../../core/mask/index.js';
+import type { CocoResult } from './types.js';
 
 /**
  * mmdet's CocoDataset results2json for one image: bbox as [x, y, w, h] (w = x2 - x1) and segm as a compressed

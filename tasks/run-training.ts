@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { ExperimentConfig } from '../configs/types.js';
 import { manualSeed } from '../core/rng.js';
-import { describeLoad, loadBackboneWeights } from './experiment.js';
-import { Runner, lastCheckpointIn, type RunResult } from './runner.js';
+import { describeLoad, loadBackboneWeights } from '../train/experiment.js';
+import { Runner, lastCheckpointIn, type RunResult } from '../train/runner.js';
 import type { TaskRuntime } from './task.js';
-import { createTask } from './tasks.js';
+import { createTask } from './create-task.js';
 
 export interface TrainOptions {
   workDir: string;

@@ -1,9 +1,9 @@
-import { initBackend } from '../core/backend.js';
-import { decodeImageFile } from '../datasets/image/decode-image.js';
-import { loadModelWeights } from '../train/model-weights.js';
-import { EncoderDecoder, type EncoderDecoderConfig, type SegTestConfig } from './encoder-decoder.js';
-import { predictLabelMap } from './segmentor-inference.js';
-import { buildTestViews, type TestViewOptions } from './segmentor-test-views.js';
+import { initBackend } from '../../core/backend.js';
+import { decodeImageFile } from '../../datasets/image/decode-image.js';
+import { loadModelWeights } from '../../train/model-weights.js';
+import { EncoderDecoder, type EncoderDecoderConfig, type SegTestConfig } from '../../models/segmentor/encoder-decoder.js';
+import { predictLabelMap } from '../../models/segmentor/inference.js';
+import { buildTestViews, type TestViewOptions } from './test-views.js';
 
 /** What a `seg-test --workers N` worker needs to build its own model (plain data: it crosses threads). */
 export interface SegShardSetup {

@@ -1,7 +1,7 @@
-import type { ExperimentConfig } from '../configs/types.js';
-import { initBackend } from '../core/backend.js';
+import type { ExperimentConfig } from '../../configs/types.js';
+import { initBackend } from '../../core/backend.js';
 import { DetectionTask, type ImageCocoResults } from './detection-task.js';
-import { loadModelWeights } from './model-weights.js';
+import { loadModelWeights } from '../../train/model-weights.js';
 
 /** What a `mila test --workers N` worker needs to build its own detector (plain data: it crosses threads). */
 export interface DetectionShardSetup {

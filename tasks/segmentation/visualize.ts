@@ -2,8 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
-import type { HostImage } from '../datasets/types.js';
-import { ADE20K_PALETTE } from './segmentor-ade20k-palette.js';
+import type { HostImage } from '../../core/types/data.js';
+import { ADE20K_PALETTE } from '../../datasets/ade20k/ade20k-classes.js';
 
 /** Write a label map as an 8-bit grayscale PNG whose values are class indices (what `mila seg-eval` reads). */
 export function writeLabelPng(file: string, labels: Uint8Array, height: number, width: number): void {

@@ -1,23 +1,24 @@
 import { writeFileSync } from 'node:fs';
-import { UserError } from '../cli/errors.js';
-import type { ExperimentConfig } from '../configs/types.js';
-import { Rng } from '../core/rng.js';
-import { decodeImageFile } from '../datasets/image/decode-image.js';
-import { buildDetPipeline } from '../datasets/pipelines/build-pipeline.js';
-import type { DetTransform } from '../datasets/transforms/transform.js';
-import type { DetBatch, DetSample, HostImage } from '../datasets/types.js';
-import { COCO, COCOeval, type CocoResult } from '../eval/coco/index.js';
-import { MaskRCNN } from '../models/mask-rcnn.js';
-import type { MaskRCNNConfig } from '../models/mask-rcnn-config.js';
-import { detPipelineSpecs } from './config-pipeline.js';
-import { toCocoResults, type DetectionResult } from './detection-result.js';
+import { UserError } from '../../core/errors.js';
+import type { ExperimentConfig } from '../../configs/types.js';
+import { Rng } from '../../core/rng.js';
+import { decodeImageFile } from '../../datasets/image/decode-image.js';
+import { buildDetPipeline } from '../../datasets/pipelines/build-pipeline.js';
+import type { DetTransform } from '../../datasets/transforms/transform.js';
+import type { DetBatch, DetSample, HostImage } from '../../core/types/data.js';
+import { COCO, COCOeval, type CocoResult } from '../../eval/coco/index.js';
+import { MaskRCNN } from '../../models/detector/mask-rcnn.js';
+import type { MaskRCNNConfig } from '../../models/detector/mask-rcnn-config.js';
+import { detPipelineSpecs } from '../config-pipeline.js';
+import type { DetectionResult } from '../../core/types/detection-result.js';
+import { toCocoResults } from '../../eval/coco/detection-results.js';
 import { cocoTrainData, openCocoSplit, type CocoSplit } from './detection-data.js';
-import { collateDet } from '../datasets/loader/collate.js';
-import type { LoaderTrainData } from './loader-train-data.js';
-import { Progress } from './progress.js';
-import type { EvalOptions, EvalReport, TaskRuntime, WorkerOptions } from './task.js';
-import { compiledTaskModule } from '../core/workers/dist-module.js';
-import { mapInWorkers } from '../core/workers/shard-pool.js';
+import { collateDet } from '../../datasets/loader/collate.js';
+import type { LoaderTrainData } from '../../train/loader-train-data.js';
+import { Progress } from '../../train/progress.js';
+import type { EvalOptions, EvalReport, TaskRuntime, WorkerOptions } from '../task.js';
+import { compiledTaskModule } from '../../core/workers/dist-module.js';
+import { mapInWorkers } from '../../core/workers/shard-pool.js';
 import type { DetectionShardSetup } from './detection-shard-task.js';
 
 /** One image's detections as COCO results (bbox, and segm as compressed RLE when masks were asked for). */
@@ -133,9 +134,9 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
     }
   }
 
-  /** The first n images of a split on worker threads (train/detection-shard-task.ts), in image order. */
+  /** The first n images of a split on worker threads (tasks/detection/detection-shard-task.ts), in image order. */
   private async *predictInWorkers(split: 'val' | 'test', n: number, withMask: boolean, workers: WorkerOptions): AsyncGenerator<ImageCocoResults> {
-    const module = compiledTaskModule('train/detection-shard-task.js');
+    const module = compiledTaskModule('tasks/detection/detection-shard-task.js');
     const setup: DetectionShardSetup = { config: this.config, checkpoint: workers.checkpoint, backend: workers.backend, split, withMask };
     const indices = Array.from({ length: n }, (_, i) => i);
     try {

@@ -1,12 +1,12 @@
-import { compiledTaskModule } from '../core/workers/dist-module.js';
-import { mapInWorkers } from '../core/workers/shard-pool.js';
-import type { SegSplitItem } from './segmentor-ade20k-split.js';
-import { SegPredictionScorer, type SegEvaluateOptions, type SegEvaluateResult } from './segmentor-evaluate.js';
-import type { SegShardPrediction, SegShardSetup } from './segmentor-shard-task.js';
+import { compiledTaskModule } from '../../core/workers/dist-module.js';
+import { mapInWorkers } from '../../core/workers/shard-pool.js';
+import type { SegSplitItem } from '../../datasets/ade20k/ade20k-split.js';
+import { SegPredictionScorer, type SegEvaluateOptions, type SegEvaluateResult } from './evaluate.js';
+import type { SegShardPrediction, SegShardSetup } from './shard-task.js';
 
 /**
  * `seg-test --workers N` (N > 1): the images are shared out to N worker threads, each with its own backend
- * and model (models/segmentor-shard-task.ts); label maps come back in image order and are scored here
+ * and model (tasks/segmentation/shard-task.ts); label maps come back in image order and are scored here
  * one at a time, exactly as the in-process loop scores them. The pool hands out only a few images
  * ahead of the one being scored, so memory stays flat.
  */
@@ -16,7 +16,7 @@ export async function evaluateSegmentorInWorkers(
   workers: number,
   opts: SegEvaluateOptions,
 ): Promise<SegEvaluateResult> {
-  const module = compiledTaskModule('models/segmentor-shard-task.js');
+  const module = compiledTaskModule('tasks/segmentation/shard-task.js');
   const scorer = new SegPredictionScorer(items.length, opts);
   let i = 0;
   for await (const p of mapInWorkers<SegShardSetup, string, SegShardPrediction>(items.map((it) => it.image), { module, setup }, workers)) {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderDecoder, SegTestConfig } from './encoder-decoder.js';
-import { resizeBilinear } from '../heads/seg/resize-bilinear.js';
-import { slideWindows, windowCounts } from './segmentor-slide-windows.js';
+import { resizeBilinear } from '../../heads/seg/resize-bilinear.js';
+import { slideWindows, windowCounts } from './slide-windows.js';
 
 /** One test-time view of an image: the normalised NHWC tensor [1, h, w, 3] the model sees, and whether it is flipped. */
 export interface SegTestView {

@@ -1,8 +1,8 @@
-import type { ExperimentConfig } from '../configs/types.js';
-import { initBackend } from '../core/backend.js';
-import type { DetectionResult } from './detection-result.js';
+import type { ExperimentConfig } from '../../configs/types.js';
+import { initBackend } from '../../core/backend.js';
+import type { DetectionResult } from '../../core/types/detection-result.js';
 import { DetectionTask } from './detection-task.js';
-import { loadModelWeights } from './model-weights.js';
+import { loadModelWeights } from '../../train/model-weights.js';
 
 /** What a `mila infer --workers N` worker needs to build its own detector (plain data: it crosses threads). */
 export interface DetectionInferShardSetup {

@@ -1,9 +1,9 @@
 import type { ExperimentConfig } from '../configs/types.js';
-import type { HostImage } from '../datasets/types.js';
-import type { DetectionResult } from './detection-result.js';
+import type { HostImage } from '../core/types/data.js';
+import type { DetectionResult } from '../core/types/detection-result.js';
 import type { TrainableModel } from '../models/types.js';
-import type { Progress } from './progress.js';
-import type { TrainData } from './runner.js';
+import type { Progress } from '../train/progress.js';
+import type { TrainData } from '../train/runner.js';
 
 /** What `mila test` prints and returns: named metrics plus the printed tables. */
 export interface EvalReport {

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Module } from '../core/module.js';
+import type { Module } from '../module.js';
 
 /** What a head needs to know about one backbone output (detectron2's ShapeSpec). */
 export interface ShapeSpec {

@@ -1,14 +1,14 @@
 import path from 'node:path';
-import type { HostImage } from '../datasets/types.js';
-import { decodeImageFile } from '../datasets/image/decode-image.js';
-import { readLabelPng } from '../eval/miou/label-png.js';
-import { MIoUAccumulator, type MIoUResult } from '../eval/miou/accumulator.js';
-import { UserError } from '../cli/errors.js';
-import type { EncoderDecoder, SegTestConfig } from './encoder-decoder.js';
-import { predictLabelMap } from './segmentor-inference.js';
-import { buildTestViews, type TestViewOptions } from './segmentor-test-views.js';
-import type { SegSplitItem } from './segmentor-ade20k-split.js';
-import { writeLabelPng, writeOverlay } from './segmentor-visualize.js';
+import type { HostImage } from '../../core/types/data.js';
+import { decodeImageFile } from '../../datasets/image/decode-image.js';
+import { readLabelPngFile as readLabelPng } from '../../core/io/label-png.js';
+import { MIoUAccumulator, type MIoUResult } from '../../eval/miou/accumulator.js';
+import { UserError } from '../../core/errors.js';
+import type { EncoderDecoder, SegTestConfig } from '../../models/segmentor/encoder-decoder.js';
+import { predictLabelMap } from '../../models/segmentor/inference.js';
+import { buildTestViews, type TestViewOptions } from './test-views.js';
+import type { SegSplitItem } from '../../datasets/ade20k/ade20k-split.js';
+import { writeLabelPng, writeOverlay } from './visualize.js';
 
 export interface SegEvaluateOptions {
   testCfg: SegTestConfig;
@@ -33,7 +33,7 @@ export interface SegEvaluateResult {
 
 /**
  * Scores predictions in image order: the mIoU accumulator, the optional label PNGs and overlays, peak RSS.
- * Shared by the in-process loop and the worker-thread one (segmentor-evaluate-workers.ts), so both give
+ * Shared by the in-process loop and the worker-thread one (evaluate-workers.ts), so both give
  * the same numbers.
  */
 export class SegPredictionScorer {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../core/module.js';
 import { Conv2d, ModuleList, ReLU, Sequential } from '../core/layers/index.js';
-import type { Backbone, ShapeSpec } from '../backbones/contract.js';
+import type { Backbone, ShapeSpec } from '../core/types/backbone.js';
 
 /**
  * A small conv backbone implementing the Backbone contract: a stride-4 stem then three stride-2 stages,

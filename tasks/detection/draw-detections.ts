@@ -1,6 +1,6 @@
 import sharp, { type OverlayOptions } from 'sharp';
-import type { HostImage } from '../datasets/types.js';
-import type { DetectionResult } from './detection-result.js';
+import type { HostImage } from '../../core/types/data.js';
+import type { DetectionResult } from '../../core/types/detection-result.js';
 
 /** A distinct colour per class (golden-angle hues), as [r, g, b]. */
 export function classColor(label: number): [number, number, number] {

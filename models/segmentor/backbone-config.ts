@@ -1,7 +1,7 @@
-import type { Backbone } from '../backbones/contract.js';
-import { TinyConvBackbone } from './segmentor-tiny-backbone.js';
-import { MilaBackbone } from '../backbones/mila/backbone.js';
-import { milaConfig, type MilaConfig } from '../backbones/mila/config.js';
+import type { Backbone } from '../../core/types/backbone.js';
+import { TinyConvBackbone } from '../../backbones/tiny-conv.js';
+import { MilaBackbone } from '../../backbones/mila/backbone.js';
+import { milaConfig, type MilaConfig } from '../../backbones/mila/config.js';
 
 /** The official MLLA backbone kwargs (downstream/segmentation/configs/mlla), as plain data. */
 export type MilaSegBackboneConfig = { type: 'MILA' } & Pick<

@@ -1,14 +1,14 @@
 import { join } from 'node:path';
-import type { DataConfig, DataSplitConfig } from '../configs/types.js';
-import { CocoInstances } from '../datasets/coco/coco-instances.js';
-import { buildDetPipeline } from '../datasets/pipelines/build-pipeline.js';
-import type { DetTransformSpec } from '../datasets/pipelines/pipeline-spec.js';
-import { detLoader } from '../datasets/loader/data-loader.js';
-import type { DetTransform } from '../datasets/transforms/transform.js';
-import type { DetBatch } from '../datasets/types.js';
-import { UserError } from '../cli/errors.js';
-import { detPipelineSpecs } from './config-pipeline.js';
-import { LoaderTrainData } from './loader-train-data.js';
+import type { DataConfig, DataSplitConfig } from '../../configs/types.js';
+import { CocoInstances } from '../../datasets/coco/coco-instances.js';
+import { buildDetPipeline } from '../../datasets/pipelines/build-pipeline.js';
+import type { DetTransformSpec } from '../../datasets/pipelines/pipeline-spec.js';
+import { detLoader } from '../../datasets/loader/data-loader.js';
+import type { DetTransform } from '../../datasets/transforms/transform.js';
+import type { DetBatch } from '../../core/types/data.js';
+import { UserError } from '../../core/errors.js';
+import { detPipelineSpecs } from '../config-pipeline.js';
+import { LoaderTrainData } from '../../train/loader-train-data.js';
 
 export interface CocoSplit {
   dataset: CocoInstances;

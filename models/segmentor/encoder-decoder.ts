@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Module } from '../core/module.js';
-import type { Backbone } from '../backbones/contract.js';
-import type { SegBatch } from '../datasets/types.js';
-import type { LossTerms, TrainableModel } from './types.js';
-import { UPerHead, type UPerHeadConfig } from '../heads/seg/uper-head.js';
-import { FCNHead, type FCNHeadConfig } from '../heads/seg/fcn-head.js';
-import { resizeBilinear } from '../heads/seg/resize-bilinear.js';
-import { buildSegBackbone, type SegBackboneConfig } from './segmentor-backbone.js';
+import { Module } from '../../core/module.js';
+import type { Backbone } from '../../core/types/backbone.js';
+import type { SegBatch } from '../../core/types/data.js';
+import type { LossTerms, TrainableModel } from '../types.js';
+import { UPerHead, type UPerHeadConfig } from '../../heads/seg/uper-head.js';
+import { FCNHead, type FCNHeadConfig } from '../../heads/seg/fcn-head.js';
+import { resizeBilinear } from '../../heads/seg/resize-bilinear.js';
+import { buildSegBackbone, type SegBackboneConfig } from './backbone-config.js';
 
 /** mmseg's test_cfg: `whole` image or `slide` windows of cropSize every stride ([h, w] each). */
 export interface SegTestConfig {
