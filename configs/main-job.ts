@@ -56,6 +56,7 @@ function mainJob(): ExperimentConfig<MaskRCNNConfig> {
     evaluation: { metrics: ['bbox', 'segm'] },
     seed: 0,
     backboneWeights: null,
+    customImports: [],
   };
 }
 

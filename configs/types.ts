@@ -146,6 +146,12 @@ export interface ExperimentConfig<Model extends object = object> {
   seed: number;
   /** An ImageNet checkpoint loaded into `backbone.` before training (mmdet's init_cfg Pretrained); null for none. */
   backboneWeights: string | null;
+  /**
+   * Modules to import before anything is built (mmdet's `custom_imports`): yours, registering components
+   * (core/registry.ts) that the config then names by `type`. Paths relative to the config file (or, for a
+   * preset and `--set`, to the working directory) or package names; stored resolved to absolute paths.
+   */
+  customImports: string[];
 }
 
 /**

@@ -22,6 +22,8 @@ import type { ImageMeta } from '../../core/types/data.js';
 import { AnchorGenerator, type AnchorGeneratorOptions, type FeatSize } from './anchor-generator.js';
 import { rpnImageTargets } from './rpn-targets.js';
 import { rpnImageProposals, type ProposalSettings, type Proposals } from './rpn-proposals.js';
+import { registerHead } from '../../core/registry.js';
+import { assignerOptions, samplerOptions, type RPNHeadConfig, type RPNProposalConfig, type RPNTrainConfig } from './config.js';
 
 export interface RPNHeadOptions {
   inChannels: number;
@@ -184,3 +186,28 @@ function concatFlags(levels: Uint8Array[]): Uint8Array {
 }
 
 export { type ProposalSettings, type Proposals } from './rpn-proposals.js';
+
+/** The head's options from mmdet's `rpn_head` dict. */
+export function rpnHeadOptions(c: RPNHeadConfig): RPNHeadOptions {
+  return {
+    inChannels: c.inChannels,
+    featChannels: c.featChannels,
+    anchorGenerator: { strides: c.anchorGenerator.strides, ratios: c.anchorGenerator.ratios, scales: c.anchorGenerator.scales },
+    targetMeans: c.bboxCoder.targetMeans,
+    targetStds: c.bboxCoder.targetStds,
+    lossClsWeight: c.lossCls.lossWeight,
+    lossBboxWeight: c.lossBbox.lossWeight,
+  };
+}
+
+/** The loss settings from mmdet's `train_cfg.rpn`. */
+export function rpnTrainSettings(t: RPNTrainConfig): RPNTrainSettings {
+  return { assigner: assignerOptions(t.assigner), sampler: samplerOptions(t.sampler), allowedBorder: t.allowedBorder, posWeight: t.posWeight };
+}
+
+/** The proposal settings from mmdet's `train_cfg.rpn_proposal` / `test_cfg.rpn`. */
+export function proposalSettings(p: RPNProposalConfig): ProposalSettings {
+  return { nmsPre: p.nmsPre, maxPerImg: p.maxPerImg, nmsIouThr: p.nms.iouThreshold, minBboxSize: p.minBboxSize };
+}
+
+registerHead<RPNHeadConfig>('RPNHead', (cfg, ctx) => new RPNHead(rpnHeadOptions(cfg), ctx.seed));

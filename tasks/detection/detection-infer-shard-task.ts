@@ -3,6 +3,7 @@ import { initBackend } from '../../core/backend.js';
 import type { DetectionResult } from '../../core/types/detection-result.js';
 import { DetectionTask } from './detection-task.js';
 import { loadModelWeights } from '../../train/model-weights.js';
+import { importCustomModules } from '../../train/custom-imports.js';
 
 /** What a `mila infer --workers N` worker needs to build its own detector (plain data: it crosses threads). */
 export interface DetectionInferShardSetup {
@@ -18,6 +19,7 @@ export interface DetectionInferShardSetup {
  */
 export async function createShardHandler(setup: DetectionInferShardSetup): Promise<(path: string) => Promise<DetectionResult>> {
   await initBackend(setup.backend, { quiet: true });
+  await importCustomModules(setup.config.customImports ?? []);
   const task = await DetectionTask.create(setup.config);
   loadModelWeights(task.model, setup.checkpoint);
   task.model.eval();

@@ -2,6 +2,7 @@ import type { ExperimentConfig } from '../../configs/types.js';
 import { initBackend } from '../../core/backend.js';
 import { DetectionTask, type ImageCocoResults } from './detection-task.js';
 import { loadModelWeights } from '../../train/model-weights.js';
+import { importCustomModules } from '../../train/custom-imports.js';
 
 /** What a `mila test --workers N` worker needs to build its own detector (plain data: it crosses threads). */
 export interface DetectionShardSetup {
@@ -19,6 +20,7 @@ export interface DetectionShardSetup {
  */
 export async function createShardHandler(setup: DetectionShardSetup): Promise<(index: number) => Promise<ImageCocoResults>> {
   await initBackend(setup.backend, { quiet: true });
+  await importCustomModules(setup.config.customImports ?? []);
   const task = await DetectionTask.create(setup.config);
   // The main thread already reported missing/unexpected keys of this checkpoint.
   loadModelWeights(task.model, setup.checkpoint);

@@ -1,6 +1,7 @@
 import { initBackend } from '../../core/backend.js';
 import { decodeImageFile } from '../../datasets/image/decode-image.js';
 import { loadModelWeights } from '../../train/model-weights.js';
+import { importCustomModules } from '../../train/custom-imports.js';
 import { EncoderDecoder, type EncoderDecoderConfig, type SegTestConfig } from '../../models/segmentor/encoder-decoder.js';
 import { predictLabelMap } from '../../models/segmentor/inference.js';
 import { buildTestViews, type TestViewOptions } from './test-views.js';
@@ -10,6 +11,8 @@ export interface SegShardSetup {
   backend: string;
   model: EncoderDecoderConfig;
   checkpoint: string;
+  /** The config's custom imports (absolute paths), imported before the model is built. */
+  imports: string[];
   testCfg: SegTestConfig;
   views: TestViewOptions;
 }
@@ -26,6 +29,7 @@ export interface SegShardPrediction {
  */
 export async function createShardHandler(setup: SegShardSetup): Promise<(imagePath: string) => Promise<SegShardPrediction>> {
   await initBackend(setup.backend, { quiet: true });
+  await importCustomModules(setup.imports);
   const model = new EncoderDecoder(setup.model);
   // The main thread already reported missing/unexpected keys of this checkpoint.
   loadModelWeights(model, setup.checkpoint);

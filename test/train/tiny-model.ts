@@ -74,5 +74,6 @@ export function tinyConfig(over: Partial<ExperimentConfig['runner']> = {}): Expe
     evaluation: { metrics: [] },
     seed: 7,
     backboneWeights: null,
+    customImports: [],
   };
 }
