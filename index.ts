@@ -16,6 +16,7 @@ export { AnchorGenerator } from './heads/det/anchor-generator.js';
 export { RPNHead } from './heads/det/rpn-head.js';
 export * as roi from './heads/det/roi/index.js';
 export * as segHeads from './heads/seg/index.js';
+export * as losses from './losses/index.js';
 
 export { MaskRCNN, buildDetBackbone, type MaskRCNNOptions } from './models/detector/mask-rcnn.js';
 export { EncoderDecoder, buildEncoderDecoder, type EncoderDecoderConfig } from './models/segmentor/encoder-decoder.js';
