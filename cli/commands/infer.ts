@@ -14,8 +14,7 @@ import { decodeImageFile } from '../../datasets/image/decode-image.js';
 import type { DetectionResult } from '../../core/types/detection-result.js';
 import type { WorkerOptions } from '../../tasks/task.js';
 import type { DetectionInferShardSetup } from '../../tasks/detection/detection-infer-shard-task.js';
-import { compiledTaskModule } from '../../core/workers/dist-module.js';
-import { mapInWorkers } from '../../core/workers/shard-pool.js';
+import { mapInShardTask } from '../../tasks/shard-task.js';
 import { cliWorkerCount } from '../worker-count.js';
 
 interface InferCliOptions extends ImportOption {
@@ -106,15 +105,9 @@ async function* predictInProcess(task: Awaited<ReturnType<typeof createTask>>, i
 
 /** Detections from worker threads (tasks/detection/detection-infer-shard-task.ts) in image order; the image is decoded here again for drawing. */
 async function* predictInWorkers(config: ExperimentConfig, images: readonly string[], workers: WorkerOptions): AsyncGenerator<Prediction> {
-  const module = compiledTaskModule('tasks/detection/detection-infer-shard-task.js');
-  const setup: DetectionInferShardSetup = { config, checkpoint: workers.checkpoint, backend: workers.backend };
+  const setup: DetectionInferShardSetup = { backend: workers.backend, imports: config.customImports, checkpoint: workers.checkpoint, config };
   let i = 0;
-  try {
-    for await (const result of mapInWorkers<DetectionInferShardSetup, string, DetectionResult>(images, { module, setup }, workers.count)) {
-      yield { image: await decodeImageFile(images[i++]!), result };
-    }
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError((e as Error).message);
+  for await (const result of mapInShardTask<DetectionInferShardSetup, string, DetectionResult>('tasks/detection/detection-infer-shard-task.js', setup, images, workers.count)) {
+    yield { image: await decodeImageFile(images[i++]!), result };
   }
 }

@@ -10,7 +10,7 @@ import { formatMIoUReport } from '../../eval/miou/table.js';
 import { EncoderDecoder, type EncoderDecoderConfig, type SegTestConfig } from '../../models/segmentor/encoder-decoder.js';
 import { listAde20kSplit } from '../../datasets/ade20k/ade20k-split.js';
 import { ADE20K_CLASSES } from '../../datasets/ade20k/ade20k-classes.js';
-import { evaluateSegmentor, type SegEvaluateOptions, type SegEvaluateResult } from '../../tasks/segmentation/evaluate.js';
+import { evaluateSegmentor, type SegEvaluateOptions } from '../../tasks/segmentation/evaluate.js';
 import { evaluateSegmentorInWorkers } from '../../tasks/segmentation/evaluate-workers.js';
 import { cliWorkerCount } from '../worker-count.js';
 import { MS_RATIOS, type TestViewOptions } from '../../tasks/segmentation/test-views.js';
@@ -56,16 +56,6 @@ function viewOptions(cfg: ExperimentConfig, augTest: boolean): TestViewOptions {
   if (augTest) return { imgScale, ratios: MS_RATIOS, flip: true, mean, std };
   const ratios = Array.isArray(aug?.imgRatios) ? (aug.imgRatios as number[]) : null;
   return { imgScale, ratios, flip: aug?.flip === true, mean, std };
-}
-
-/** Worker failures arrive as plain errors naming the item; they are the user's one-line error. */
-async function evaluateInWorkers(...args: Parameters<typeof evaluateSegmentorInWorkers>): Promise<SegEvaluateResult> {
-  try {
-    return await evaluateSegmentorInWorkers(...args);
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`${(e as Error).message}`);
-  }
 }
 
 const nullIfNaN = (x: number): number | null => (Number.isNaN(x) ? null : x);
@@ -128,7 +118,7 @@ export function register(program: Command): void {
             showDir: opts.showDir ?? null,
             onImage: (done) => progress.update(done, `${(done / ((performance.now() - t0) / 1000)).toFixed(2)} img/s`),
           };
-          result = workers > 1 ? await evaluateInWorkers(items, { backend, model: modelCfg, checkpoint, imports: cfg.customImports, testCfg, views }, workers, evalOpts) : await evaluateSegmentor(model, items, evalOpts);
+          result = workers > 1 ? await evaluateSegmentorInWorkers(items, { backend, model: modelCfg, checkpoint, imports: cfg.customImports, testCfg, views }, workers, evalOpts) : await evaluateSegmentor(model, items, evalOpts);
         } finally {
           progress.stop();
           model.dispose();
