@@ -26,4 +26,6 @@ export * as datasets from './datasets/index.js';
 export * as evaluation from './eval/index.js';
 export * as configs from './configs/index.js';
 export { Runner } from './train/runner.js';
+export * as hooks from './train/hooks/index.js';
+export { registerBackbone, registerNeck, registerHead } from './core/registry.js';
 export { AdamW } from './train/adamw.js';

@@ -57,6 +57,7 @@ function mainJob(): ExperimentConfig<MaskRCNNConfig> {
     seed: 0,
     backboneWeights: null,
     customImports: [],
+    customHooks: [],
   };
 }
 

@@ -88,6 +88,7 @@ function official(name: string, backbone: MilaDetBackboneConfig, schedule: '1x' 
     // the official init_cfg Pretrained './data/MLLA_{T,S,B}.pth': given with --backbone-weights, so a preset runs without the file.
     backboneWeights: null,
     customImports: [],
+    customHooks: [],
   };
 }
 
@@ -147,6 +148,7 @@ function tinySynthetic(): MaskRCNNExperiment {
     seed: 0,
     backboneWeights: null,
     customImports: [],
+    customHooks: [],
   };
 }
 

@@ -61,6 +61,10 @@ export function checkConfigShape(value: unknown, source: string): ExperimentConf
   // Keys added after configs were first stored: their off values.
   if (!('backboneWeights' in obj)) obj.backboneWeights = null;
   if (!('customImports' in obj)) obj.customImports = [];
+  if (!('customHooks' in obj)) obj.customHooks = [];
+  if (!Array.isArray(obj.customHooks) || !obj.customHooks.every((h) => typeof h === 'object' && h !== null && typeof (h as { type?: unknown }).type === 'string')) {
+    throw new UserError(`${source}: customHooks must be a list of { "type": ..., options } entries`);
+  }
   if (!Array.isArray(obj.customImports) || !obj.customImports.every((m) => typeof m === 'string')) {
     throw new UserError(`${source}: customImports must be a list of module paths or package names`);
   }

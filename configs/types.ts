@@ -152,6 +152,18 @@ export interface ExperimentConfig<Model extends object = object> {
    * preset and `--set`, to the working directory) or package names; stored resolved to absolute paths.
    */
   customImports: string[];
+  /**
+   * Hooks to add to the runner (mmcv's `custom_hooks`), each `{ type, priority?, ...options }` with a `type`
+   * registered by `registerHook` (train/hooks/registry.ts): built in, `ScalarLoggerHook`; yours from `customImports`.
+   */
+  customHooks: HookConfig[];
+}
+
+/** One `customHooks` entry: a registered hook type, an optional mmcv priority (name or number), its options. */
+export interface HookConfig {
+  type: string;
+  priority?: number | string;
+  [option: string]: JsonValue | undefined;
 }
 
 /**

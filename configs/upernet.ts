@@ -112,6 +112,7 @@ function ade20k160k(name: string, backbone: BuiltinSegBackboneConfig): UperNetEx
     seed: 0,
     backboneWeights: null,
     customImports: [],
+    customHooks: [],
   };
 }
 
