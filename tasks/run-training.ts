@@ -7,6 +7,7 @@ import { describeLoad, loadBackboneWeights } from '../train/experiment.js';
 import { Runner, lastCheckpointIn, type RunResult } from '../train/runner.js';
 import type { TaskRuntime } from './task.js';
 import { createTask } from './create-task.js';
+import { importCustomModules } from '../train/custom-imports.js';
 
 export interface TrainOptions {
   workDir: string;
@@ -49,6 +50,8 @@ export async function runTraining(cfg: ExperimentConfig, opts: TrainOptions): Pr
     if (!existsSync(resumeFrom) && !existsSync(`${resumeFrom}.json`)) throw new UserError(`--resume: checkpoint not found: ${resumeFrom}`);
   }
 
+  // Before seeding: a custom module may draw from the global Rng when it loads; the model's init must not see that.
+  await importCustomModules(cfg.customImports ?? []);
   manualSeed(cfg.seed);
   const task = await createTask(cfg);
   if (!resumeFrom && cfg.backboneWeights) {

@@ -22,6 +22,11 @@ import type { ImageMeta } from '../../core/types/data.js';
 import { AnchorGenerator, type AnchorGeneratorOptions, type FeatSize } from './anchor-generator.js';
 import { rpnImageTargets } from './rpn-targets.js';
 import { rpnImageProposals, type ProposalSettings, type Proposals } from './rpn-proposals.js';
+import { registerHead } from '../../core/registry.js';
+import { binaryCrossEntropyWithLogits } from '../../losses/binary-cross-entropy.js';
+import { l1Loss } from '../../losses/l1.js';
+import { weightedSum } from '../../losses/reduce.js';
+import { assignerOptions, samplerOptions, type RPNHeadConfig, type RPNProposalConfig, type RPNTrainConfig } from './config.js';
 
 export interface RPNHeadOptions {
   inChannels: number;
@@ -145,11 +150,10 @@ export class RPNHead extends Module {
       const logits = tf.concat(out.clsScores.map((c) => tf.reshape(c, [n, -1])), 1);
       const deltas = tf.concat(out.bboxPreds.map((c) => tf.reshape(c, [n, -1])), 1);
       const target = tf.tensor2d(labels, [n, numAnchors]);
-      // numerically stable BCE with logits: max(x, 0) - x t + log(1 + exp(-|x|))
-      const bce = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, target)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
-      const lossCls = tf.div(tf.sum(tf.mul(bce, tf.tensor2d(labelW, [n, numAnchors]))), avg);
-      const l1 = tf.abs(tf.sub(deltas, tf.tensor2d(bboxT, [n, numAnchors * 4])));
-      const lossBbox = tf.div(tf.sum(tf.mul(l1, tf.tensor2d(bboxW, [n, numAnchors * 4]))), avg);
+      const bce = binaryCrossEntropyWithLogits(logits, target);
+      const lossCls = weightedSum(bce, tf.tensor2d(labelW, [n, numAnchors]), avg);
+      const l1 = l1Loss(deltas, tf.tensor2d(bboxT, [n, numAnchors * 4]));
+      const lossBbox = weightedSum(l1, tf.tensor2d(bboxW, [n, numAnchors * 4]), avg);
       return {
         loss_rpn_cls: tf.mul(lossCls, this.opts.lossClsWeight) as tf.Scalar,
         loss_rpn_bbox: tf.mul(lossBbox, this.opts.lossBboxWeight) as tf.Scalar,
@@ -184,3 +188,28 @@ function concatFlags(levels: Uint8Array[]): Uint8Array {
 }
 
 export { type ProposalSettings, type Proposals } from './rpn-proposals.js';
+
+/** The head's options from mmdet's `rpn_head` dict. */
+export function rpnHeadOptions(c: RPNHeadConfig): RPNHeadOptions {
+  return {
+    inChannels: c.inChannels,
+    featChannels: c.featChannels,
+    anchorGenerator: { strides: c.anchorGenerator.strides, ratios: c.anchorGenerator.ratios, scales: c.anchorGenerator.scales },
+    targetMeans: c.bboxCoder.targetMeans,
+    targetStds: c.bboxCoder.targetStds,
+    lossClsWeight: c.lossCls.lossWeight,
+    lossBboxWeight: c.lossBbox.lossWeight,
+  };
+}
+
+/** The loss settings from mmdet's `train_cfg.rpn`. */
+export function rpnTrainSettings(t: RPNTrainConfig): RPNTrainSettings {
+  return { assigner: assignerOptions(t.assigner), sampler: samplerOptions(t.sampler), allowedBorder: t.allowedBorder, posWeight: t.posWeight };
+}
+
+/** The proposal settings from mmdet's `train_cfg.rpn_proposal` / `test_cfg.rpn`. */
+export function proposalSettings(p: RPNProposalConfig): ProposalSettings {
+  return { nmsPre: p.nmsPre, maxPerImg: p.maxPerImg, nmsIouThr: p.nms.iouThreshold, minBboxSize: p.minBboxSize };
+}
+
+registerHead<RPNHeadConfig>('RPNHead', (cfg, ctx) => new RPNHead(rpnHeadOptions(cfg), ctx.seed));

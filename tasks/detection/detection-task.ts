@@ -17,8 +17,7 @@ import { collateDet } from '../../datasets/loader/collate.js';
 import type { LoaderTrainData } from '../../train/loader-train-data.js';
 import { Progress } from '../../train/progress.js';
 import type { EvalOptions, EvalReport, TaskRuntime, WorkerOptions } from '../task.js';
-import { compiledTaskModule } from '../../core/workers/dist-module.js';
-import { mapInWorkers } from '../../core/workers/shard-pool.js';
+import { mapInShardTask } from '../shard-task.js';
 import type { DetectionShardSetup } from './detection-shard-task.js';
 
 /** One image's detections as COCO results (bbox, and segm as compressed RLE when masks were asked for). */
@@ -136,15 +135,9 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
 
   /** The first n images of a split on worker threads (tasks/detection/detection-shard-task.ts), in image order. */
   private async *predictInWorkers(split: 'val' | 'test', n: number, withMask: boolean, workers: WorkerOptions): AsyncGenerator<ImageCocoResults> {
-    const module = compiledTaskModule('tasks/detection/detection-shard-task.js');
-    const setup: DetectionShardSetup = { config: this.config, checkpoint: workers.checkpoint, backend: workers.backend, split, withMask };
+    const setup: DetectionShardSetup = { backend: workers.backend, imports: this.config.customImports, checkpoint: workers.checkpoint, config: this.config, split, withMask };
     const indices = Array.from({ length: n }, (_, i) => i);
-    try {
-      yield* mapInWorkers<DetectionShardSetup, number, ImageCocoResults>(indices, { module, setup }, workers.count);
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      throw new UserError((e as Error).message);
-    }
+    yield* mapInShardTask<DetectionShardSetup, number, ImageCocoResults>('tasks/detection/detection-shard-task.js', setup, indices, workers.count);
   }
 
   /** One image of a split through the test pipeline and the model, as COCO results (used by the workers). */

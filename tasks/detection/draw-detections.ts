@@ -57,7 +57,8 @@ export async function drawDetections(
     const stroke = Math.max(1, Math.round(Math.min(w, h) / 300));
     const parts: string[] = [];
     for (const i of keep) {
-      const [x1, y1, x2, y2] = [0, 1, 2, 3].map((k) => result.boxes[4 * i + k]!);
+      // x1y1x2y2 of detection i: the four values of its row (boxes holds n * 4).
+      const [x1 = 0, y1 = 0, x2 = 0, y2 = 0] = result.boxes.subarray(4 * i, 4 * i + 4);
       const [r, g, b] = classColor(result.labels[i]!);
       const colour = `rgb(${r},${g},${b})`;
       const text = `${classNames[result.labels[i]!] ?? `class ${result.labels[i]}`}|${result.scores[i]!.toFixed(2)}`;

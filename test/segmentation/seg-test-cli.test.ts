@@ -9,6 +9,7 @@ import { initBackend } from '../../core/backend.js';
 import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
 import { readLabelPngFile as readLabelPng } from '../../core/io/label-png.js';
 import { EncoderDecoder } from '../../models/segmentor/encoder-decoder.js';
+import type { UPerHead } from '../../heads/seg/uper-head.js';
 import { UPERNET_TINYCONV } from '../../configs/upernet.js';
 import { runMila } from '../cli/run-mila.js';
 import { listAde20kSplit } from '../../datasets/ade20k/ade20k-split.js';
@@ -44,7 +45,7 @@ beforeAll(async () => {
   }
   // A model that predicts class 1 everywhere: the classifier has zero weights and a bias favouring class 1.
   const model = new EncoderDecoder(UPERNET_TINYCONV.model);
-  const seg = model.decodeHead.convSeg;
+  const seg = (model.decodeHead as UPerHead).convSeg;
   seg.weight.assign(tf.zerosLike(seg.weight));
   const bias = new Float32Array(150);
   bias[1] = 10;

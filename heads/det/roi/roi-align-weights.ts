@@ -71,7 +71,8 @@ export function axisWeights(start: number, length: number, size: number, out: nu
   const windowSize = hi - lo + 1;
   const weights = new Float64Array(out * windowSize);
   for (let k = 0; k < entries.length; k += 3) {
-    weights[entries[k]! * windowSize + entries[k + 1]! - lo] += entries[k + 2]!;
+    const at = entries[k]! * windowSize + entries[k + 1]! - lo;
+    weights[at] = weights[at]! + entries[k + 2]!;
   }
   return { start: lo, size: windowSize, weights };
 }

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../../../core/module.js';
-import { Rng } from '../../../core/rng.js';
+import { ReseedableRng, Rng } from '../../../core/rng.js';
+import { registerHead } from '../../../core/registry.js';
 import { DeltaXYWHBBoxCoder, MaxIoUAssigner, RandomSampler, type SamplingResult } from '../../../core/boxes/index.js';
 import type { BitmapMasks, ImageMeta } from '../../../core/types/data.js';
-import type { RcnnTestConfig, RcnnTrainConfig, RoIHeadConfig } from '../config.js';
+import { assignerOptions, samplerOptions, type RcnnTestConfig, type RcnnTrainConfig, type RoIHeadConfig } from '../config.js';
 import type { DetectionResult } from '../../../core/types/detection-result.js';
 import { bboxHeadLoss } from './bbox-loss.js';
 import { bboxTargets } from './bbox-targets.js';
@@ -60,6 +61,7 @@ export class StandardRoIHead extends Module {
   readonly coder: DeltaXYWHBBoxCoder;
   private readonly assigner: MaxIoUAssigner;
   private readonly sampler: RandomSampler;
+  private readonly sampleRng: ReseedableRng;
 
   constructor(
     readonly cfg: RoIHeadConfig,
@@ -87,17 +89,14 @@ export class StandardRoIHead extends Module {
     this.bboxRoiExtractor = ext(cfg.bboxRoiExtractor);
     this.maskRoiExtractor = ext(cfg.maskRoiExtractor);
     this.coder = new DeltaXYWHBBoxCoder({ means: bh.bboxCoder.targetMeans, stds: bh.bboxCoder.targetStds });
-    const a = trainCfg.assigner;
-    this.assigner = new MaxIoUAssigner({
-      posIouThr: a.posIouThr,
-      negIouThr: a.negIouThr,
-      minPosIou: a.minPosIou,
-      matchLowQuality: a.matchLowQuality,
-      ignoreIofThr: a.ignoreIofThr,
-      gtMaxAssignAll: a.gtMaxAssignAll,
-    });
-    const s = trainCfg.sampler;
-    this.sampler = new RandomSampler({ num: s.num, posFraction: s.posFraction, negPosUb: s.negPosUb, addGtAsProposals: s.addGtAsProposals }, rng);
+    this.assigner = new MaxIoUAssigner(assignerOptions(trainCfg.assigner));
+    this.sampleRng = new ReseedableRng(rng);
+    this.sampler = new RandomSampler(samplerOptions(trainCfg.sampler), this.sampleRng);
+  }
+
+  /** Restart the RoI sampler's stream (the runner does so per iteration, so a resumed run samples the same RoIs). */
+  reseedSampling(seed: number): void {
+    this.sampleRng.reseed(seed);
   }
 
   /** Assign and sample each image's proposals (n * 4, host) against its gts, as mmdet's forward_train. */
@@ -202,3 +201,5 @@ function concatBoxes(a: Float32Array, b: Float32Array): Float32Array {
   out.set(b, a.length);
   return out;
 }
+
+registerHead<RoIHeadConfig>('StandardRoIHead', (cfg, ctx) => new StandardRoIHead(cfg, ctx.trainCfg as RcnnTrainConfig, ctx.testCfg as RcnnTestConfig, new Rng(ctx.seed)));
