@@ -92,7 +92,7 @@ describe('mila train / test / infer on a tiny synthetic COCO dataset', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain(`trained ${CONFIG}: 2 iterations`);
     // mmdet's log line: the RCNN accuracy is printed with the losses.
-    expect(r.out + r.err).toMatch(/loss_mask: \d+\.\d{4}, acc: \d+\.\d{4}, loss: \d+\.\d{4}/);
+    expect(r.out + r.err).toMatch(/loss_cls: \d+\.\d{4}, acc: \d+\.\d{4}, loss_bbox: \d+\.\d{4}, loss_mask: \d+\.\d{4}, loss: \d+\.\d{4}/);
     for (const it of [1, 2]) {
       const base = path.join(workDir, `iter_${it}`);
       expect(existsSync(`${base}.safetensors`)).toBe(true);

@@ -150,7 +150,8 @@ export class StandardRoIHead extends Module {
         }
         lossMask = maskHeadLoss(maskPred, maskTgt, posLabels);
       }
-      return { loss_cls, loss_bbox, loss_mask: lossMask, acc };
+      // in mmdet's order (bbox_head.loss gives loss_cls, acc, loss_bbox), which is the log line's order
+      return { loss_cls, acc, loss_bbox, loss_mask: lossMask };
     });
   }
 
