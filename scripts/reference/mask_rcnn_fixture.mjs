@@ -3,9 +3,11 @@
 //   node scripts/reference/mask_rcnn_fixture.mjs config DATA_ROOT OUT.json
 //       the experiment config: the main job's data, schedule and optimizer with a micro MILA Mask R-CNN
 //       (embed 8, depths 1-1-1-1, FPN 16) on 160x120 images resized to 144 and padded to 32
-//   node scripts/reference/mask_rcnn_fixture.mjs batch DATA_ROOT CHECKPOINT_BASE FIXTURE_DIR PY_DIR
-//       picks two training images, writes the fixture (weights rounded to float16, the batch before Normalize)
-//       and, for the official script, the same batch as torch wants it (float NCHW images, float32 weights)
+//   node scripts/reference/mask_rcnn_fixture.mjs batch DATA_ROOT CHECKPOINT_BASE FIXTURE_DIR PY_DIR [I,J]
+//       picks training images I and J (default 0,1) of the checkpoint's own config (read from its .json sidecar,
+//       so any Mask R-CNN training checkpoint works), writes the fixture (weights rounded to float16, the batch
+//       before Normalize) and, for the official script, the same batch as torch wants it (float NCHW images,
+//       float32 weights)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -93,7 +95,7 @@ function f16ToF32(h) {
 async function batch(root, ckptBase, fixtureDir, pyDir) {
   mkdirSync(fixtureDir, { recursive: true });
   mkdirSync(pyDir, { recursive: true });
-  const exp = experiment(root);
+  const exp = JSON.parse(readFileSync(`${ckptBase}.json`, 'utf8')).meta.config;
   // Weights: float16-representable values, stored as F16 here and as the same values in float32 for torch.
   // The RoPE tables (`attn.rope.rotations`, a quarter of the values) stay out of the fixture: neither forward
   // reads them (both compute RoPE for the actual map size) and both models build them at construction.
