@@ -14,6 +14,9 @@
 import { boxCount } from './box-overlaps.js';
 import { argsortDescending } from './torch-sort.js';
 
+/** The ranking NMS uses (torch's sort order); long exported from here, so it still is. */
+export { argsortDescending };
+
 const f32 = Math.fround;
 
 export interface NmsOptions {
