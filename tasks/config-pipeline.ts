@@ -15,8 +15,7 @@ function pairs(v: unknown, where: string): Pair[] {
 
 /**
  * A detection config pipeline as the datasets code's transform specs: loading/formatting steps dropped,
- * MultiScaleFlipAug(imgScale, flip=false) flattened into its transforms with its scale on Resize, mmdet's
- * `override` dropped (our Resize always composes scale factors as mmdet's override=True case needs).
+ * MultiScaleFlipAug(imgScale, flip=false) flattened into its transforms with its scale on Resize.
  */
 export function detPipelineSpecs(steps: readonly TransformStep[], where: string): DetTransformSpec[] {
   const out: DetTransformSpec[] = [];
@@ -40,6 +39,7 @@ export function detPipelineSpecs(steps: readonly TransformStep[], where: string)
           imgScale: step.imgScale === undefined ? [] : pairs(step.imgScale, at),
           multiscaleMode: (step.multiscaleMode as 'value' | 'range' | undefined) ?? 'value',
           keepRatio: (step.keepRatio as boolean | undefined) ?? true,
+          override: step.override === true,
         });
         break;
       case 'RandomFlip':

@@ -20,7 +20,7 @@ import { MaxIoUAssigner, type MaxIoUAssignerOptions } from '../../core/boxes/max
 import { RandomSampler, type RandomSamplerOptions } from '../../core/boxes/random-sampler.js';
 import type { ImageMeta } from '../../core/types/data.js';
 import { AnchorGenerator, type AnchorGeneratorOptions, type FeatSize } from './anchor-generator.js';
-import { rpnImageTargets } from './rpn-targets.js';
+import { rpnImageTargets, type RpnImageTargets } from './rpn-targets.js';
 import { rpnImageProposals, type ProposalSettings, type Proposals } from './rpn-proposals.js';
 import { registerHead } from '../../core/registry.js';
 import { binaryCrossEntropyWithLogits } from '../../losses/binary-cross-entropy.js';
@@ -120,32 +120,40 @@ export class RPNHead extends Module {
     return { anchors, perLevel };
   }
 
-  /** The RPN losses for a batch (targets on the host, losses as differentiable tensors). */
-  loss(out: RPNOutputs, gtBoxes: readonly Float32Array[], metas: readonly ImageMeta[], gtBoxesIgnore: readonly (Float32Array | null)[], train: RPNTrainSettings): RPNLosses {
-    const sizes = featSizes(out.clsScores);
-    const n = metas.length;
-    const { anchors } = this.allAnchors(sizes);
-    const numAnchors = anchors.length / 4;
+  /**
+   * Per-image training targets (mmdet's AnchorHead.get_targets with sampling: assignment, sampled positives and
+   * negatives, encoded deltas) for feature maps of these sizes. `numPos` / `numNeg` are the sample counts.
+   */
+  imageTargets(sizes: readonly FeatSize[], gtBoxes: readonly Float32Array[], metas: readonly ImageMeta[], gtBoxesIgnore: readonly (Float32Array | null)[], train: RPNTrainSettings): RpnImageTargets[] {
+    const { anchors } = this.allAnchors([...sizes]);
     const assigner = new MaxIoUAssigner(train.assigner);
     const sampler = new RandomSampler(train.sampler, this.sampleRng);
+    return metas.map((meta, i) => {
+      const valid = concatFlags(this.anchorGenerator.validFlags(sizes, meta.padShape));
+      return rpnImageTargets(
+        { anchors, validFlags: valid, gtBoxes: gtBoxes[i]!, gtBoxesIgnore: gtBoxesIgnore[i] ?? null, imgShape: meta.imgShape },
+        { assigner, sampler, coder: this.coder, allowedBorder: train.allowedBorder, posWeight: train.posWeight },
+      );
+    });
+  }
+
+  /** The RPN losses for a batch (targets on the host, losses as differentiable tensors). */
+  loss(out: RPNOutputs, gtBoxes: readonly Float32Array[], metas: readonly ImageMeta[], gtBoxesIgnore: readonly (Float32Array | null)[], train: RPNTrainSettings): RPNLosses {
+    const n = metas.length;
+    const targets = this.imageTargets(featSizes(out.clsScores), gtBoxes, metas, gtBoxesIgnore, train);
+    const numAnchors = targets[0]?.labels.length ?? 0;
     const labels = new Float32Array(n * numAnchors);
     const labelW = new Float32Array(n * numAnchors);
     const bboxT = new Float32Array(n * numAnchors * 4);
     const bboxW = new Float32Array(n * numAnchors * 4);
     let avg = 0;
-    for (let i = 0; i < n; i++) {
-      const meta = metas[i]!;
-      const valid = concatFlags(this.anchorGenerator.validFlags(sizes, meta.padShape));
-      const t = rpnImageTargets(
-        { anchors, validFlags: valid, gtBoxes: gtBoxes[i]!, gtBoxesIgnore: gtBoxesIgnore[i] ?? null, imgShape: meta.imgShape },
-        { assigner, sampler, coder: this.coder, allowedBorder: train.allowedBorder, posWeight: train.posWeight },
-      );
+    targets.forEach((t, i) => {
       labels.set(t.labels, i * numAnchors);
       labelW.set(t.labelWeights, i * numAnchors);
       bboxT.set(t.bboxTargets, i * numAnchors * 4);
       bboxW.set(t.bboxWeights, i * numAnchors * 4);
       avg += Math.max(t.numPos, 1) + Math.max(t.numNeg, 1);
-    }
+    });
     return tf.tidy(() => {
       const logits = tf.concat(out.clsScores.map((c) => tf.reshape(c, [n, -1])), 1);
       const deltas = tf.concat(out.bboxPreds.map((c) => tf.reshape(c, [n, -1])), 1);

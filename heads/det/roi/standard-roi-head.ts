@@ -29,6 +29,8 @@ export interface RoiLosses {
   loss_cls: tf.Scalar;
   loss_bbox: tf.Scalar;
   loss_mask: tf.Scalar;
+  /** Classification accuracy of the sampled RoIs in percent (mmdet's `acc`; logged, not a loss). */
+  acc: tf.Scalar;
 }
 
 /** Rows [batch_idx, x1, y1, x2, y2] for per-image box lists (mmdet's bbox2roi). */
@@ -120,7 +122,7 @@ export class StandardRoIHead extends Module {
     return tf.tidy(() => {
       const boxFeats = this.bboxRoiExtractor.forward(feats, rois);
       const { clsScore, bboxPred } = this.bboxHead.forward(boxFeats);
-      const { loss_cls, loss_bbox } = bboxHeadLoss(clsScore, bboxPred, targets, this.numClasses);
+      const { loss_cls, loss_bbox, acc } = bboxHeadLoss(clsScore, bboxPred, targets, this.numClasses);
 
       const posRois = bbox2roi(results.map((r) => r.posBboxes));
       const numPos = posRois.length / 5;
@@ -146,7 +148,8 @@ export class StandardRoIHead extends Module {
         }
         lossMask = maskHeadLoss(maskPred, maskTgt, posLabels);
       }
-      return { loss_cls, loss_bbox, loss_mask: lossMask };
+      // in mmdet's order (bbox_head.loss gives loss_cls, acc, loss_bbox), which is the log line's order
+      return { loss_cls, acc, loss_bbox, loss_mask: lossMask };
     });
   }
 
