@@ -15,8 +15,8 @@ import { collateDet } from '../../datasets/loader/collate.js';
 import { buildDetPipeline } from '../../datasets/pipelines/build-pipeline.js';
 import type { DetTransformSpec } from '../../datasets/pipelines/pipeline-spec.js';
 import type { DetBatch, DetSample, ImageMeta } from '../../core/types/data.js';
-import { MaskRCNN } from '../../models/mask-rcnn.js';
-import type { MaskRCNNConfig } from '../../models/mask-rcnn-config.js';
+import { MaskRCNN } from '../../models/detector/mask-rcnn.js';
+import type { MaskRCNNConfig } from '../../models/detector/mask-rcnn-config.js';
 
 const FIXTURE = new URL('./fixtures/official-train/', import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, FIXTURE));
