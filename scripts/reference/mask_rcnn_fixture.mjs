@@ -12,11 +12,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { getConfig } from '../../dist/configs/index.js';
-import { backboneOutChannels, maskRcnnModel, milaDetBackbone } from '../../dist/models/mask-rcnn-config.js';
+import { backboneOutChannels, maskRcnnModel, milaDetBackbone } from '../../dist/models/detector/mask-rcnn-config.js';
 import { readSafetensors, writeSafetensors, encodeSafetensors } from '../../dist/core/checkpoint/safetensors.js';
 import { CocoInstances } from '../../dist/datasets/coco/coco-instances.js';
 import { buildDetPipeline } from '../../dist/datasets/pipelines/build-pipeline.js';
-import { detPipelineSpecs } from '../../dist/train/config-pipeline.js';
+import { detPipelineSpecs } from '../../dist/tasks/config-pipeline.js';
 import { Rng } from '../../dist/core/rng.js';
 import { collateDet } from '../../dist/datasets/loader/collate.js';
 
