@@ -54,15 +54,16 @@ function detectionClasses(cfg: ExperimentConfig): readonly string[] | null {
     );
   }
   const cats = new CocoInstancesFile(file).categories;
-  const byId = [...cats].sort((a, b) => a.id - b.id);
   const wanted = d.classes ? new Set(d.classes) : null;
-  const inFileOrder = cats.filter((c) => !wanted || wanted.has(c.name)).map((c) => c.id);
-  const inIdOrder = byId.filter((c) => !wanted || wanted.has(c.name)).map((c) => c.id);
-  if (inFileOrder.join() !== inIdOrder.join()) {
+  const unknown = (d.classes ?? []).filter((n) => !cats.some((c) => c.name === n));
+  if (unknown.length) throw new UserError(`${file}: data.classes not among its categories: ${unknown.join(', ')}`);
+  const kept = cats.filter((c) => !wanted || wanted.has(c.name));
+  const byId = [...kept].sort((a, b) => a.id - b.id);
+  if (kept.some((c, i) => c !== byId[i])) {
     throw new UserError(`${file}: categories are not listed in id order; mmdet numbers classes in file order, mila-dense by id, so labels would differ`);
   }
-  const names = byId.filter((c) => !wanted || wanted.has(c.name)).map((c) => c.name);
-  return d.classes ?? names;
+  // In label order (also when data.classes lists them otherwise: both mmdet and mila-dense number them by the file).
+  return byId.map((c) => c.name);
 }
 
 /** mmcv-style checkpoint meta: mmdet's init_detector and mmseg's init_segmentor read CLASSES (and PALETTE) from it. */

@@ -15,7 +15,7 @@ def main():
     names = sorted(n for n in os.listdir(theirs) if n.endswith('.png'))
     missing = [n for n in names if not os.path.exists(os.path.join(ours, n))]
     same = total = whole = 0
-    worst = (1.0, None)
+    worst = (1.0, '')
     for n in names:
         if n in missing:
             continue

@@ -3,7 +3,7 @@
  * files it writes, the weights in them (initial or from a checkpoint), the meta mmdet/mmseg read, and its
  * one-line refusals. The official code's view of these files is checked by hand (scripts/reference/, README).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
@@ -132,5 +132,18 @@ describe('mila export', () => {
     const noData = await runMila('export', 'mask_rcnn_mila_main_job', '--out-dir', out, ...COMMON, '--set', `data.root=${path.join(tmp, 'nowhere')}`);
     expect(noData.code).toBe(1);
     expect(noData.err).toMatch(/^mila export: data\.classes is null and no annotation file of the config exists .*mmdet would use the 80 COCO class names for this 5-class model/);
+
+    const unknown = await runMila('export', 'mask_rcnn_mila_main_job', '--out-dir', out, ...COMMON, '--set', `data.root=${coco}`, 'data.classes=["circle","hexagon"]');
+    expect(unknown.err).toBe(`mila export: ${path.join(coco, 'annotations/instances_val2017.json')}: data.classes not among its categories: hexagon\n`);
+
+    // Categories listed out of id order: mmdet would number them otherwise than mila-dense.
+    const shuffled = path.join(tmp, 'shuffled');
+    mkdirSync(path.join(shuffled, 'annotations'), { recursive: true });
+    const ann = { images: [], annotations: [], categories: [{ id: 2, name: 'b' }, { id: 1, name: 'a' }] };
+    writeFileSync(path.join(shuffled, 'annotations/instances_val2017.json'), JSON.stringify(ann));
+    const order = await runMila('export', 'mask_rcnn_mila_main_job', '--out-dir', out, ...COMMON, '--set', `data.root=${shuffled}`);
+    expect(order.code).toBe(1);
+    expect(order.err).toContain('categories are not listed in id order; mmdet numbers classes in file order, mila-dense by id');
+    expect(existsSync(out)).toBe(false);
   });
 });
