@@ -31,7 +31,7 @@ import {
   pipeline,
   runner,
 } from './mmcv-runtime.js';
-import { PyName, pyDict, pyFloat, pyList, pyTuple, type PyAssignment, type PyExpr } from './python-literal.js';
+import { PyName, pyDict, pyFloat, pyList, type PyAssignment, type PyExpr } from './python-literal.js';
 
 const f = pyFloat;
 
