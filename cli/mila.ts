@@ -27,6 +27,7 @@ const COMMANDS: Record<string, string> = {
   classify: './commands/classify.js',
   params: './commands/params.js',
   configs: './commands/configs.js',
+  export: './commands/export.js',
   demo: './commands/demo.js',
 };
 
