@@ -28,6 +28,7 @@ const COMMANDS: Record<string, string> = {
   params: './commands/params.js',
   configs: './commands/configs.js',
   demo: './commands/demo.js',
+  zoo: './commands/zoo.js',
 };
 
 const requested = process.argv[2];
