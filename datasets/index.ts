@@ -1,6 +1,7 @@
 /** The data path: datasets as they lie on disk, mmdet/mmseg transforms, collation and loading, synthetic data. */
 export type { ImageMeta, HostImage, BitmapMasks, DetSample, DetBatch, SegSample, SegBatch } from '../core/types/data.js';
 
+export { COCO_CLASSES } from './coco/coco-classes.js';
 export { CocoInstances, type CocoInstancesOptions, type CocoAnnInfo } from './coco/coco-instances.js';
 export { CocoInstancesFile, type CocoImageRecord, type CocoCategory, type CompactSegmentation } from './coco/coco-instances-file.js';
 export { Ade20kDataset, type Ade20kOptions } from './ade20k/ade20k-dataset.js';
