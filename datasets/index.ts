@@ -29,6 +29,7 @@ export { rescaleSize } from './transforms/rescale-size.js';
 export { IMAGENET_MEAN_RGB, IMAGENET_STD_RGB } from './transforms/normalize.js';
 
 export { collateDet, collateSeg } from './loader/collate.js';
+export { buildDetBatch, type AnnotatedImage } from './loader/det-batch.js';
 export { BatchOrder } from './loader/batch-order.js';
 export { DataLoader, detLoader, segLoader, type LoaderOptions, type LoaderStats, type RecipeSource } from './loader/data-loader.js';
 export type { PipelineSpec } from './loader/run-recipe.js';
