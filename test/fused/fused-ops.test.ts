@@ -148,7 +148,7 @@ describe('fused ops: forward and gradients against the composite tfjs formulas o
   beforeAll(async () => {
     await setUpBackends();
     for (const c of CASES) expected.set(c.name, await onCpu(() => evaluate(c.reference, c.inputs, c.wrt)));
-  }, 30_000);
+  });
 
   it('the native addon has the fused functions, or it is off', () => {
     if (nativeCases) expect(nativeFusedCompute(), `native addon ${nativeStatus()}`).toBeDefined();

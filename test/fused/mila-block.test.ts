@@ -47,7 +47,7 @@ describe('a MILA block with the fused ops equals the unfused block (stock cpu ba
     } finally {
       registerFusedKernels('cpu');
     }
-  }, 30_000);
+  });
 
   for (const path of PATHS) {
     it.skipIf(path.name.endsWith('native') && !nativeCases)(`${path.name}: output and the gradients of the input and every parameter`, async () => {

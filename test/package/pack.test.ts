@@ -29,7 +29,10 @@ const work = mkdtempSync(join(tmpdir(), 'mila-pack-'));
 const app = join(work, 'app');
 const blocks = readmeTsBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
 const runnable = blocks.filter((b) => b.notRun === null);
-const PREBUILT = platform() === 'linux' && arch() === 'x64';
+const LINUX_X64 = platform() === 'linux' && arch() === 'x64';
+const NATIVE_OFF = process.env.MILA_NATIVE === '0';
+/** Whether the tarball holds the linux-x64 prebuild (decided once it is packed). */
+let prebuilt = false;
 
 /** npm without the variables of the `npm test` that runs us (they would point npm at this repository). */
 function npmEnv(): NodeJS.ProcessEnv {
@@ -92,8 +95,8 @@ async function writeExampleInputs(): Promise<void> {
   writeFileSync(join(app, 'preds/ADE_val_1.png'), encodeLabelPng(Uint8Array.from(label, (v) => v - 1), 10, 12));
 }
 
-const TSCONFIG = (module: string, resolution: string, noEmit: boolean) => ({
-  compilerOptions: { target: 'ES2022', module, moduleResolution: resolution, strict: true, skipLibCheck: false, types: ['node'], outDir: 'build', noEmit },
+const TSCONFIG = (module: string, resolution: string, noEmit: boolean, skipLibCheck: boolean) => ({
+  compilerOptions: { target: 'ES2022', module, moduleResolution: resolution, strict: true, skipLibCheck, types: ['node'], outDir: 'build', noEmit },
   include: ['*.ts'],
 });
 
@@ -126,7 +129,17 @@ describe('README examples', () => {
 describe('the packed package in a fresh TypeScript project', () => {
   beforeAll(async () => {
     // The prebuild prepack makes; built here (in a copy of native/, once per clone) when this checkout has none.
-    if (PREBUILT && !existsSync(join(ROOT, 'native/prebuilds/linux-x64'))) await run(process.execPath, ['scripts/prebuild.mjs', '--arch', 'x64'], ROOT, 900_000);
+    // Without a compiler there is none: the native checks are then skipped with a notice, or fail under CI=true.
+    const prebuild = join(ROOT, 'native/prebuilds/linux-x64/node.glibc.node');
+    if (LINUX_X64 && !existsSync(prebuild)) {
+      try {
+        await run(process.execPath, ['scripts/prebuild.mjs', '--arch', 'x64'], ROOT, 900_000);
+      } catch (err) {
+        if (process.env.CI === 'true') throw err;
+        process.stderr.write(`\n*** test/package: no linux-x64 prebuild could be built, its checks SKIPPED (${(err as Error).message.split('\n')[0]})\n`);
+      }
+    }
+    prebuilt = LINUX_X64 && existsSync(prebuild);
     const packed = JSON.parse((await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT)).stdout) as { filename: string }[];
     tarball = join(work, packed[0]!.filename);
     mkdirSync(app);
@@ -146,7 +159,7 @@ describe('the packed package in a fresh TypeScript project', () => {
     expect(files).toContain('native/binding.gyp');
     expect(files).toContain('native/src/addon.cc');
     expect(files).toContain('scripts/build-native.mjs');
-    if (PREBUILT) expect(files).toContain('native/prebuilds/linux-x64/node.glibc.node');
+    if (prebuilt) expect(files).toContain('native/prebuilds/linux-x64/node.glibc.node');
     const stray = files.filter((f) => /^(test|docs|\.ci|bench|dist\/bench|native\/build)\/|\.map$|\.ts$(?<!\.d\.ts)/.test(f));
     expect(stray).toEqual([]);
   });
@@ -154,11 +167,12 @@ describe('the packed package in a fresh TypeScript project', () => {
   it('installs with exactly one @tensorflow/tfjs-core, and the prebuilt native kernels load without any install script', async () => {
     expect(copiesOf(app, '@tensorflow/tfjs-core')).toHaveLength(1);
     const status = (await run(process.execPath, ['--input-type=module', '-e', "import { nativeStatus } from 'mila-dense'; console.log(nativeStatus())"], app)).stdout.trim();
-    if (PREBUILT) expect(status).toMatch(/^native kernels, \d+ threads?$/);
+    if (NATIVE_OFF) expect(status).toBe('off (MILA_NATIVE=0)');
+    else if (prebuilt) expect(status).toMatch(/^native kernels, \d+ threads?$/);
     expect(existsSync(join(app, 'node_modules/mila-dense/native/build'))).toBe(false);
     // The install step itself (what npm rebuild mila-dense runs) finds the prebuild and builds nothing.
     const install = await run(process.execPath, ['node_modules/mila-dense/scripts/build-native.mjs'], app);
-    if (PREBUILT) expect(install.stderr).toBe('mila-dense: native kernels ready: native/prebuilds/linux-x64/node.glibc.node\n');
+    if (prebuilt) expect(install.stderr).toBe('mila-dense: native kernels ready: native/prebuilds/linux-x64/node.glibc.node\n');
     expect(existsSync(join(app, 'node_modules/mila-dense/native/build'))).toBe(false);
   });
 
@@ -169,9 +183,10 @@ describe('the packed package in a fresh TypeScript project', () => {
       const r = await run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], app).catch((e: Error) => ({ stdout: e.message }));
       return r.stdout.split('\n').filter((l) => /: error TS\d+:/.test(l) && !l.startsWith('node_modules/@tensorflow/tfjs-core/dist/hash_util.d.ts'));
     };
-    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(TSCONFIG('NodeNext', 'NodeNext', false)));
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(TSCONFIG('NodeNext', 'NodeNext', false, false)));
     expect(await tsc('.')).toEqual([]);
-    writeFileSync(join(app, 'tsconfig.bundler.json'), JSON.stringify(TSCONFIG('ESNext', 'Bundler', true)));
+    // Our declarations were checked above; here the resolution and the examples' types (a third of the CPU time).
+    writeFileSync(join(app, 'tsconfig.bundler.json'), JSON.stringify(TSCONFIG('ESNext', 'Bundler', true, true)));
     expect(await tsc('tsconfig.bundler.json')).toEqual([]);
   });
 
