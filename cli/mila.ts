@@ -29,6 +29,7 @@ const COMMANDS: Record<string, string> = {
   configs: './commands/configs.js',
   export: './commands/export.js',
   demo: './commands/demo.js',
+  zoo: './commands/zoo.js',
 };
 
 const requested = process.argv[2];

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { action, collectImport, IMPORT_HELP, setupBackend, type ImportOption } from '../action.js';
+import { resolveCheckpointArg } from '../../tasks/checkpoint-arg.js';
 import { UserError } from '../../core/errors.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { loadModelWeights } from '../../train/model-weights.js';
@@ -31,7 +32,7 @@ export function register(program: Command): void {
     .command('infer')
     .description('detect objects in images and write PNGs with boxes, class names, scores and translucent masks')
     .argument('<config>', 'preset name or config .json (e.g. work_dirs/<name>/config.json)')
-    .argument('<checkpoint>', 'weights: .safetensors (or a training checkpoint base path) or an mmdet .pth')
+    .argument('<checkpoint>', 'weights: .safetensors (or a training checkpoint base path), an mmdet .pth, or zoo:<name> (mila zoo)')
     .argument('<image...>', 'image files (jpg/png/...)')
     .requiredOption('--out-dir <dir>', 'where the PNGs go (<image name>.png)')
     .option('--score-thr <t>', 'draw detections scoring at least this', '0.3')
@@ -41,13 +42,14 @@ export function register(program: Command): void {
     .option('--workers <n>', 'worker threads sharing the images, each with its own backend and model (default: the number of cores; 1 = in this thread)')
     .option('--no-progress', 'no progress bar')
     .action(
-      action('infer', async (configArg: string, checkpoint: string, images: string[], opts: InferCliOptions) => {
+      action('infer', async (configArg: string, checkpointArg: string, images: string[], opts: InferCliOptions) => {
         const scoreThr = Number(opts.scoreThr);
         if (!(scoreThr >= 0 && scoreThr <= 1)) throw new UserError(`--score-thr must be in [0, 1], got '${opts.scoreThr}'`);
         const workers = cliWorkerCount(opts.workers);
         const cfg = loadExperiment(configArg, opts.set, opts.import);
         if (cfg.task !== 'detection') throw new UserError(`${cfg.name}: mila infer draws detections; for segmentation use mila seg-test --show-dir`);
         const backend = await setupBackend(opts);
+        const checkpoint = await resolveCheckpointArg(checkpointArg, { progress: opts.progress });
         const task = await createTask(cfg);
         const report = loadModelWeights(task.model, checkpoint);
         if (report) process.stderr.write(`${report}\n`);
