@@ -135,19 +135,23 @@ export class Module {
         `${where}error(s) in loading state_dict: missing keys: ${missingKeys.join(', ') || 'none'}; unexpected keys: ${unexpectedKeys.join(', ') || 'none'}`,
       );
     }
+    // Every shape is checked before any value is read: a lazily read view (a stride-0 tensor of a 1-element
+    // storage, say) is materialised only once it is known to fit its parameter.
+    const matched: [HostTensor, { variable: tf.Variable; layout: ParamLayout }][] = [];
+    for (const [key, target] of own) {
+      const src = sd.get(key);
+      if (!src) continue;
+      const expected = tfToTorchShape(target.layout, target.variable.shape);
+      try {
+        assertSameShape(key, expected, src.shape);
+      } catch (err) {
+        throw new Error(where + (err as Error).message);
+      }
+      matched.push([src, target]);
+    }
     const updates: [tf.Variable, tf.Tensor][] = [];
     try {
-      for (const [key, target] of own) {
-        const src = sd.get(key);
-        if (!src) continue;
-        const expected = tfToTorchShape(target.layout, target.variable.shape);
-        try {
-          assertSameShape(key, expected, src.shape);
-        } catch (err) {
-          throw new Error(where + (err as Error).message);
-        }
-        updates.push([target.variable, hostToVariableValue(src, target)]);
-      }
+      for (const [src, target] of matched) updates.push([target.variable, hostToVariableValue(src, target)]);
     } catch (err) {
       for (const [, t] of updates) t.dispose();
       throw err;
