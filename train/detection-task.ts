@@ -106,10 +106,10 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
       }
     }
     const out: Record<string, number> = {};
-    const gt = new COCO(dataset.opts.annFile);
+    const gt = metrics.length ? new COCO(dataset.opts.annFile) : null;
     for (const kind of metrics as ('bbox' | 'segm')[]) {
       lines.push(`Evaluating ${kind}...`);
-      const E = new COCOeval(gt, gt.loadRes(results[kind]), kind, { log: () => {} });
+      const E = new COCOeval(gt!, gt!.loadRes(results[kind]), kind, { log: () => {} });
       E.params.imgIds = [...new Set(imgIds)].sort((a, b) => a - b);
       E.evaluate();
       E.accumulate();

@@ -55,28 +55,36 @@ export async function runTraining(cfg: ExperimentConfig, opts: TrainOptions): Pr
     log(describeLoad(`loaded ${cfg.backboneWeights} into backbone`, loadBackboneWeights(task.model, cfg.backboneWeights)));
   }
   const data = await task.trainData();
-  log(`${cfg.name}: ${task.model.numParameters().toLocaleString('en-US')} parameters, ${data.batchesPerEpoch} batches per epoch of ${cfg.data.samplesPerGpu}, runner ${cfg.runner.type} x ${cfg.runner.max}`);
-  const runner = new Runner({
-    model: task.model,
-    data,
-    config: cfg,
-    workDir: opts.workDir,
-    resumeFrom,
-    stopAtIter: opts.stopAtIter,
-    deadline: opts.deadline,
-    log,
-    progressBar: opts.progress ?? true,
-    evaluate: opts.noEval ? undefined : async () => {
-      const report = await task.evaluate({ split: 'val', progress: opts.progress ?? true });
-      for (const line of report.lines) log(line);
-      return report.metrics;
-    },
-  });
+  // From here the data may hold loader worker threads: every exit path, a refused config included, closes
+  // them, or the process would stay alive after its error.
+  let runner: Runner<unknown> | null = null;
   try {
+    log(`${cfg.name}: ${task.model.numParameters().toLocaleString('en-US')} parameters, ${data.batchesPerEpoch} batches per epoch of ${cfg.data.samplesPerGpu}, runner ${cfg.runner.type} x ${cfg.runner.max}`);
+    runner = new Runner({
+      model: task.model,
+      data,
+      config: cfg,
+      workDir: opts.workDir,
+      resumeFrom,
+      stopAtIter: opts.stopAtIter,
+      deadline: opts.deadline,
+      log,
+      progressBar: opts.progress ?? true,
+      evaluate: opts.noEval ? undefined : async () => {
+        const report = await task.evaluate({ split: 'val', progress: opts.progress ?? true });
+        for (const line of report.lines) log(line);
+        return report.metrics;
+      },
+    });
     const result = await runner.run();
     return { task, result, workDir: opts.workDir, lastCheckpoint: result.checkpoints.at(-1) ?? lastCheckpointIn(opts.workDir) };
+  } catch (err) {
+    // After a WebAssembly trap (memory access out of bounds, Aborted()) the backend's heap cannot be trusted:
+    // freeing tensors there can spin forever. The process is about to end, so the optimizer is left as it is.
+    if (err instanceof WebAssembly.RuntimeError) runner = null;
+    throw err;
   } finally {
-    runner.dispose();
+    runner?.dispose();
     await data.close?.();
   }
 }

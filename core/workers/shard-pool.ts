@@ -83,6 +83,7 @@ export async function* mapInWorkers<S, I, O>(items: readonly I[], task: ShardTas
   let want = 0;
   let next = 0;
   let failure: Error | null = null;
+  let closing = false;
   let wake: (() => void) | null = null;
   const notify = () => {
     wake?.();
@@ -107,6 +108,12 @@ export async function* mapInWorkers<S, I, O>(items: readonly I[], task: ShardTas
       failure ??= new Error(`worker ${i}: ${e.message}`);
       notify();
     });
+    // Workers only exit when terminated below; one that dies on its own (an abort, out of memory) fails the
+    // map instead of leaving the consumer waiting for its items forever.
+    w.on('exit', (code) => {
+      if (!closing) failure ??= new Error(`worker ${i} exited unexpectedly (code ${code})`);
+      notify();
+    });
   }
   try {
     for (; want < items.length; want++) {
@@ -121,6 +128,7 @@ export async function* mapInWorkers<S, I, O>(items: readonly I[], task: ShardTas
       yield result;
     }
   } finally {
+    closing = true;
     await Promise.all(pool.map((w) => w.terminate()));
     if (threadsBefore !== undefined) native?.setNumThreads(threadsBefore);
   }

@@ -17,6 +17,7 @@ export class WorkerPool implements RecipeRunner {
 
   private readonly workers: Worker[] = [];
   private readonly busy: number[] = [];
+  private readonly dead: (Error | null)[] = [];
   private readonly pending = new Map<number, { resolve: (s: Sample | null) => void; reject: (e: Error) => void; worker: number }>();
   private nextId = 0;
 
@@ -33,17 +34,24 @@ export class WorkerPool implements RecipeRunner {
         if (m.error) p.reject(m.error.name === 'UserError' ? new UserError(m.error.message) : new Error(m.error.message));
         else p.resolve(m.sample ?? null);
       });
-      w.on('error', (err) => {
-        for (const [id, p] of this.pending) if (p.worker === k) (this.pending.delete(id), p.reject(err));
+      w.on('error', (err) => this.fail(k, err));
+      // A worker that dies without an 'error' (killed by an abort, out of memory) must still fail its samples,
+      // or whoever awaits them waits forever.
+      w.on('exit', (code) => {
+        this.dead[k] = new Error(`loader worker ${k} exited (code ${code})`);
+        this.fail(k, this.dead[k]!);
       });
       this.workers.push(w);
       this.busy.push(0);
+      this.dead.push(null);
     }
   }
 
   run(recipe: SampleRecipe, seed: number): Promise<Sample | null> {
-    let k = 0;
-    for (let i = 1; i < this.workers.length; i++) if (this.busy[i]! < this.busy[k]!) k = i;
+    const alive = this.workers.map((_, i) => i).filter((i) => !this.dead[i]);
+    if (!alive.length) return Promise.reject(this.dead[0] ?? new Error('loader workers closed'));
+    let k = alive[0]!;
+    for (const i of alive) if (this.busy[i]! < this.busy[k]!) k = i;
     const id = this.nextId++;
     this.busy[k]!++;
     return new Promise((resolve, reject) => {
@@ -54,5 +62,9 @@ export class WorkerPool implements RecipeRunner {
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private fail(worker: number, err: Error): void {
+    for (const [id, p] of this.pending) if (p.worker === worker) (this.pending.delete(id), p.reject(err));
   }
 }
