@@ -59,6 +59,7 @@ export async function runTraining(cfg: ExperimentConfig, opts: TrainOptions): Pr
   // them, or the process would stay alive after its error.
   let runner: Runner<unknown> | null = null;
   try {
+    for (const note of (data as Partial<{ notes: string[] }>).notes ?? []) log(note);
     log(`${cfg.name}: ${task.model.numParameters().toLocaleString('en-US')} parameters, ${data.batchesPerEpoch} batches per epoch of ${cfg.data.samplesPerGpu}, runner ${cfg.runner.type} x ${cfg.runner.max}`);
     runner = new Runner({
       model: task.model,
