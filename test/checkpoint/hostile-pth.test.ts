@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { zipSync } from 'fflate';
-import { UserError } from '../../cli/errors.js';
+import { expectUserError } from '../expect-user-error.js';
 import { initBackend } from '../../core/backend.js';
 import { loadCheckpoint } from '../../core/checkpoint/load.js';
 import { readPth } from '../../core/checkpoint/pth.js';
@@ -20,19 +20,6 @@ const { write } = caseWriter('mila-hostile-pth-', '.pth');
 function oneTensor(over: Partial<TensorSpec>, storage: Uint8Array = f32Bytes([0, 1, 2, 3])): string {
   const spec: TensorSpec = { name: 'w', key: '0', numel: 4, offset: 0, size: [4], stride: [1], ...over };
   return write(pthZip(stateDictPickle([spec]), { '0': storage }));
-}
-
-function expectUserError(fn: () => unknown, pattern: RegExp): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown, `expected an error matching ${pattern}`).toBeInstanceOf(UserError);
-  const message = (thrown as Error).message;
-  expect(message).toMatch(pattern);
-  expect(message).not.toContain('\n');
 }
 
 const NOT_INT: [string, PickleValue][] = [

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { expectUserError } from '../expect-user-error.js';
 import { loadCheckpoint } from '../../core/checkpoint/load.js';
 import { encodeSafetensors, readSafetensorsFile, writeSafetensors } from '../../core/checkpoint/safetensors.js';
 import type { HostDType, StateDict } from '../../core/host-tensor.js';
@@ -14,18 +14,8 @@ import { caseWriter, safetensorsBytes } from './hostile-files.js';
 
 const { dir: tmp, write } = caseWriter('mila-hostile-st-', '.safetensors');
 
-function expectUserError(path: string, pattern: RegExp): void {
-  let thrown: unknown;
-  try {
-    loadCheckpoint(path);
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown, `expected an error matching ${pattern}`).toBeInstanceOf(UserError);
-  const message = (thrown as Error).message;
-  expect(message).toMatch(pattern);
-  expect(message.startsWith(`${path}: `), message).toBe(true);
-  expect(message).not.toContain('\n');
+function expectRefused(path: string, pattern: RegExp): void {
+  expectUserError(() => loadCheckpoint(path), pattern, `${path}: `);
 }
 
 const F32_2 = { dtype: 'F32', shape: [2], data_offsets: [0, 8] };
@@ -75,7 +65,7 @@ describe('hostile safetensors: one tensor field at a time', () => {
   for (const c of cases) {
     it(`refuses ${c.what}`, () => {
       const json = c.what === 'a tensor named __proto__' ? `{"__proto__":${JSON.stringify(F32_2)}}` : undefined;
-      expectUserError(write(safetensorsBytes(c.header, c.data ?? DATA8, json)), c.error);
+      expectRefused(write(safetensorsBytes(c.header, c.data ?? DATA8, json)), c.error);
     });
   }
 });
@@ -93,7 +83,7 @@ describe('hostile safetensors: layout of the data section', () => {
     { what: 'no tensors but data', header: {}, bytes: 4, error: /4 bytes after the last tensor's data/ },
   ];
   for (const c of cases) {
-    it(`refuses ${c.what}`, () => expectUserError(write(safetensorsBytes(c.header, new Uint8Array(c.bytes))), c.error));
+    it(`refuses ${c.what}`, () => expectRefused(write(safetensorsBytes(c.header, new Uint8Array(c.bytes))), c.error));
   }
 
   it('accepts empty tensors sharing an offset, and keeps storage order', () => {
@@ -118,7 +108,7 @@ describe('hostile safetensors: header and metadata', () => {
     { what: 'a header length past the end of the file', bytes: () => { const b = safetensorsBytes({ w: F32_2 }, DATA8); new DataView(b.buffer).setBigUint64(0, 1000n, true); return b; }, error: /truncated safetensors file \(header of 1000 bytes, file of \d+\)/ },
   ];
   for (const c of cases) {
-    it(`refuses ${c.what}`, () => expectUserError(write(c.bytes()), c.error));
+    it(`refuses ${c.what}`, () => expectRefused(write(c.bytes()), c.error));
   }
 
   it('a header length beyond the 100 MB cap or a header not starting with { is not a safetensors file', () => {
@@ -150,7 +140,7 @@ describe('hostile safetensors: every dtype', () => {
     it(`${code}: a byte length one element short or long is refused; the exact length reads`, () => {
       for (const n of [2, 4]) {
         const path = write(safetensorsBytes({ w: { dtype: code, shape: [3], data_offsets: [0, n * size] } }, new Uint8Array(n * size)));
-        expectUserError(path, new RegExp(`tensor 'w': ${n * size} bytes for shape \\[3\\] of ${code} \\(needs ${3 * size}\\)`));
+        expectRefused(path, new RegExp(`tensor 'w': ${n * size} bytes for shape \\[3\\] of ${code} \\(needs ${3 * size}\\)`));
       }
       const t = loadCheckpoint(write(safetensorsBytes({ w: { dtype: code, shape: [3], data_offsets: [0, 3 * size] } }, new Uint8Array(3 * size)))).get('w')!;
       expect(t).toMatchObject({ dtype, shape: [3] });

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../cli/errors.js';
+import { expectUserError } from '../expect-user-error.js';
 import { CocoInstances } from '../../datasets/coco/coco-instances.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mila-hostile-coco-'));
@@ -31,17 +31,7 @@ function open(path: string, testMode = true): CocoInstances {
 }
 
 function expectRefused(path: string, pattern: RegExp): void {
-  let thrown: unknown;
-  try {
-    open(path);
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown, `expected an error matching ${pattern}`).toBeInstanceOf(UserError);
-  const message = (thrown as Error).message;
-  expect(message.startsWith(`${path}: `), message).toBe(true);
-  expect(message).toMatch(pattern);
-  expect(message).not.toContain('\n');
+  expectUserError(() => open(path), pattern, `${path}: `);
 }
 
 const ann = (over: Json): Json => ({ ...ANN, ...over });
