@@ -1,8 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import type { HostImage } from '../datasets/types.js';
+import { outputError, writeOutputFile } from '../core/output-file.js';
 import { ADE20K_PALETTE } from './segmentor-ade20k-palette.js';
 
 /** Write a label map as an 8-bit grayscale PNG whose values are class indices (what `mila seg-eval` reads). */
@@ -10,7 +11,7 @@ export function writeLabelPng(file: string, labels: Uint8Array, height: number, 
   mkdirSync(path.dirname(file), { recursive: true });
   const png = new PNG({ width, height, colorType: 0, inputColorType: 0, bitDepth: 8 });
   png.data = Buffer.from(labels.buffer, labels.byteOffset, labels.length);
-  writeFileSync(file, PNG.sync.write(png, { colorType: 0, inputColorType: 0, bitDepth: 8 }));
+  writeOutputFile(file, PNG.sync.write(png, { colorType: 0, inputColorType: 0, bitDepth: 8 }));
 }
 
 /**
@@ -27,5 +28,7 @@ export async function writeOverlay(file: string, img: HostImage, labels: Uint8Ar
     for (let k = 0; k < 3; k++) out[p * 3 + k] = Math.round(img.data[p * 3 + k]! * (1 - opacity) + color[k]! * opacity);
   }
   const s = sharp(out, { raw: { width: img.width, height: img.height, channels: 3 } });
-  await (/\.jpe?g$/i.test(file) ? s.jpeg({ quality: 90 }) : s.png()).toFile(file);
+  await (/\.jpe?g$/i.test(file) ? s.jpeg({ quality: 90 }) : s.png()).toFile(file).catch((err: unknown) => {
+    throw outputError(file, err);
+  });
 }

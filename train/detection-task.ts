@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import { UserError } from '../cli/errors.js';
+import { writeOutputFile } from '../core/output-file.js';
 import type { ExperimentConfig } from '../configs/types.js';
 import { Rng } from '../core/rng.js';
 import { decodeImageFile } from '../datasets/image/decode-image.js';
@@ -101,7 +101,7 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
       const base = opts.out.replace(/\.json$/, '');
       for (const kind of ['bbox', 'segm'] as const) {
         if (kind === 'segm' && !withMask) continue;
-        writeFileSync(`${base}.${kind}.json`, JSON.stringify(results[kind]));
+        writeOutputFile(`${base}.${kind}.json`, JSON.stringify(results[kind]));
         lines.push(`wrote ${results[kind].length} ${kind} results to ${base}.${kind}.json`);
       }
     }

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../cli/errors.js';
 import type { ExperimentConfig } from '../configs/types.js';
+import { writeOutputFile } from '../core/output-file.js';
 import { manualSeed } from '../core/rng.js';
 import { describeLoad, loadBackboneWeights } from './experiment.js';
 import { Runner, lastCheckpointIn, type RunResult } from './runner.js';
@@ -38,7 +39,7 @@ export interface TrainOutcome {
 export async function runTraining(cfg: ExperimentConfig, opts: TrainOptions): Promise<TrainOutcome> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   mkdirSync(opts.workDir, { recursive: true });
-  writeFileSync(join(opts.workDir, 'config.json'), `${JSON.stringify(cfg, null, 2)}\n`);
+  writeOutputFile(join(opts.workDir, 'config.json'), `${JSON.stringify(cfg, null, 2)}\n`);
 
   let resumeFrom: string | null = null;
   if (opts.resume === true) {
