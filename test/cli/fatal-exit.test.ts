@@ -4,7 +4,7 @@
  * within seconds, not hang after its message. One case runs `runTraining` without the CLI's final exit, so the
  * loader workers' own teardown is what lets that process end.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,13 +32,39 @@ const COMMON = ['--backend', 'wasm', '--no-progress'];
 /** Far above what these runs take (a few seconds each on the loaded 2-core machine), far below "hangs". */
 const DEADLINE_MS = 90_000;
 
-/** Run the built CLI as a child process; `timedOut` is set when it had to be killed. */
-function spawnMila(args: string[]): { code: number | null; stderr: string; timedOut: boolean } {
-  const r = spawnSync(process.execPath, [MILA, ...args], { cwd: tmp, encoding: 'utf8', timeout: DEADLINE_MS, env: { ...process.env, MILA_NUM_THREADS: '1' } });
-  return { code: r.status, stderr: r.stderr, timedOut: r.signal !== null };
+interface ChildRun {
+  code: number | null;
+  stderr: string;
+  timedOut: boolean;
 }
 
-function expectFatal(r: { code: number | null; stderr: string; timedOut: boolean }, command: string, message: RegExp): void {
+/**
+ * Run node with `args` as a child process, killed after DEADLINE_MS (`timedOut` then set). Asynchronous: a
+ * blocking spawnSync would stall this test worker's own messaging with vitest for seconds.
+ */
+function runNode(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ChildRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: tmp, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let timedOut = false;
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, DEADLINE_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr, timedOut });
+    });
+  });
+}
+
+/** The built CLI, as a scheduler runs it. */
+function spawnMila(args: string[]): Promise<ChildRun> {
+  return runNode([MILA, ...args], { ...process.env, MILA_NUM_THREADS: '1' });
+}
+
+function expectFatal(r: ChildRun, command: string, message: RegExp): void {
   expect(r.timedOut, `still running after ${DEADLINE_MS} ms; stderr:\n${r.stderr}`).toBe(false);
   expect(r.code, r.stderr).toBe(1);
   const errors = r.stderr.split('\n').filter((l) => l.startsWith(`mila ${command}: `));
@@ -72,12 +98,12 @@ function cocoWithBrokenImage(split: 'train2017' | 'val2017'): { root: string; br
 }
 
 describe('a fatal error ends mila with exit code 1 within seconds', () => {
-  it('train: a refused runner setting after the loader workers started', () => {
-    const r = spawnMila(['train', DET, '--work-dir', path.join(tmp, 'w-max'), ...COMMON, '--set', ...DET_SET(coco), 'runner.max=-5']);
+  it('train: a refused runner setting after the loader workers started', async () => {
+    const r = await spawnMila(['train', DET, '--work-dir', path.join(tmp, 'w-max'), ...COMMON, '--set', ...DET_SET(coco), 'runner.max=-5']);
     expectFatal(r, 'train', /runner\.max must be a positive integer, got -5$/);
   });
 
-  it('train: the same failure ends the process without the CLI exit (the loader workers are closed)', () => {
+  it('train: the same failure ends the process without the CLI exit (the loader workers are closed)', async () => {
     const script = `
       import { loadExperiment } from ${JSON.stringify(path.join(ROOT, 'dist/train/experiment.js'))};
       import { runTraining } from ${JSON.stringify(path.join(ROOT, 'dist/train/run-training.js'))};
@@ -86,39 +112,39 @@ describe('a fatal error ends mila with exit code 1 within seconds', () => {
       const cfg = loadExperiment(${JSON.stringify(DET)}, ${JSON.stringify([...DET_SET(coco), 'runner.max=-5'])});
       try { await runTraining(cfg, { workDir: ${JSON.stringify(path.join(tmp, 'w-lib'))}, progress: false, log: () => {} }); }
       catch (e) { process.stderr.write('failed: ' + e.message + '\\n'); process.exitCode = 1; }`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: tmp, encoding: 'utf8', timeout: DEADLINE_MS });
-    expect(r.signal, `still running after ${DEADLINE_MS} ms: something kept the event loop alive`).toBeNull();
-    expect(r.status).toBe(1);
+    const r = await runNode(['--input-type=module', '-e', script]);
+    expect(r.timedOut, `still running after ${DEADLINE_MS} ms: something kept the event loop alive`).toBe(false);
+    expect(r.code).toBe(1);
     expect(r.stderr).toContain('failed: mask_rcnn_mila_tiny_fpn_synthetic: runner.max must be a positive integer');
   });
 
-  it('train: a corrupt training image in a loader worker, mid-run', () => {
+  it('train: a corrupt training image in a loader worker, mid-run', async () => {
     const { root, broken } = cocoWithBrokenImage('train2017');
-    const r = spawnMila(['train', DET, '--work-dir', path.join(tmp, 'w-img'), ...COMMON, '--set', ...DET_SET(root), 'runner.type=iter', 'runner.max=4', 'runner.evalInterval=0']);
+    const r = await spawnMila(['train', DET, '--work-dir', path.join(tmp, 'w-img'), ...COMMON, '--set', ...DET_SET(root), 'runner.type=iter', 'runner.max=4', 'runner.evalInterval=0']);
     expectFatal(r, 'train', new RegExp(path.basename(broken)));
   });
 
-  it('test --workers 2: a corrupt val image in one of the evaluation workers', () => {
+  it('test --workers 2: a corrupt val image in one of the evaluation workers', async () => {
     const { root, broken } = cocoWithBrokenImage('val2017');
-    const r = spawnMila(['test', DET, detCkpt, '--eval', 'bbox', '--workers', '2', ...COMMON, '--set', ...DET_SET(root)]);
+    const r = await spawnMila(['test', DET, detCkpt, '--eval', 'bbox', '--workers', '2', ...COMMON, '--set', ...DET_SET(root)]);
     expectFatal(r, 'test', new RegExp(path.basename(broken)));
   });
 
-  it('infer --workers 2: a missing image among good ones', () => {
+  it('infer --workers 2: a missing image among good ones', async () => {
     const good = path.join(tmp, 'good.jpg');
     copyFileSync(path.join(coco, 'val2017', firstImage(coco, 'val2017')), good);
-    const r = spawnMila(['infer', DET, detCkpt, good, path.join(tmp, 'missing.jpg'), good, '--out-dir', path.join(tmp, 'vis'), '--workers', '2', ...COMMON, '--set', ...DET_SET(coco)]);
+    const r = await spawnMila(['infer', DET, detCkpt, good, path.join(tmp, 'missing.jpg'), good, '--out-dir', path.join(tmp, 'vis'), '--workers', '2', ...COMMON, '--set', ...DET_SET(coco)]);
     expectFatal(r, 'infer', /missing\.jpg/);
   });
 
-  it('seg-test --workers 2: a label map of the wrong size', () => {
+  it('seg-test --workers 2: a label map of the wrong size', async () => {
     const root = path.join(tmp, 'ade-bad', 'ADEChallengeData2016');
     cpSync(ade, root, { recursive: true });
     const png = new PNG({ width: 5, height: 7, colorType: 0, inputColorType: 0, bitDepth: 8 });
     const labels = path.join(root, 'annotations/validation');
     const name = readdirSync(labels).sort()[0]!;
     writeFileSync(path.join(labels, name), PNG.sync.write(png, { colorType: 0, inputColorType: 0, bitDepth: 8 }));
-    const r = spawnMila(['seg-test', SEG, segCkpt, '--data-root', root, '--workers', '2', ...COMMON]);
+    const r = await spawnMila(['seg-test', SEG, segCkpt, '--data-root', root, '--workers', '2', ...COMMON]);
     expectFatal(r, 'seg-test', new RegExp(`${name} is 5x7 but its image`));
   });
 });

@@ -117,7 +117,7 @@ describe('mila seg-eval', () => {
     const predDir = path.join(tmp, 'range-pred');
     mkdirSync(gtDir);
     mkdirSync(predDir);
-    const labels = Uint8Array.from({ length: 12 }, (_, i) => 1 + (i % 150));
+    const labels = Uint8Array.from({ length: 12 }, (_, i) => 1 + (i % 5));
     const pred = Uint8Array.from(labels, (v) => v - 1);
     writeLabelPng(path.join(gtDir, 'x.png'), labels, 3, 4);
     writeLabelPng(path.join(predDir, 'x.png'), pred, 3, 4);
