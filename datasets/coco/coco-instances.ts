@@ -40,6 +40,8 @@ export interface CocoAnnInfo {
 export interface AnnotationSkips {
   outsideImage: number;
   underOnePixel: number;
+  /** Overlaps its image but reaches more than the image's own size past an edge (mmdet would clip it). */
+  farBeyondImage: number;
   unknownCategory: number;
 }
 
@@ -78,12 +80,13 @@ export class CocoInstances {
 
   /** How many annotations of the served images mmdet's rules leave out (see annotationFate), one line for logs. */
   describeSkips(): string | null {
-    const { outsideImage, underOnePixel, unknownCategory } = this.skips;
-    const total = outsideImage + underOnePixel + unknownCategory + this.file.orphanAnnotations;
+    const { outsideImage, underOnePixel, farBeyondImage, unknownCategory } = this.skips;
+    const total = outsideImage + underOnePixel + farBeyondImage + unknownCategory + this.file.orphanAnnotations;
     if (!total) return null;
     const parts = [
       outsideImage && `${outsideImage} outside their image`,
       underOnePixel && `${underOnePixel} under 1 pixel wide or high (or area <= 0)`,
+      farBeyondImage && `${farBeyondImage} reaching more than their image's size past its border`,
       unknownCategory && `${unknownCategory} of a category the file does not list`,
       this.file.orphanAnnotations && `${this.file.orphanAnnotations} of an image the file does not list`,
     ].filter(Boolean);
@@ -139,7 +142,8 @@ export class CocoInstances {
    * What mmdet's _parse_ann_info does with annotation `a` of image `img`, in its order: `ignore`-flagged ones
    * and those of classes not served are left out by design; boxes that miss the image, or are under 1 pixel
    * wide or high or of area <= 0, and categories the file does not list, are left out silently by mmdet and
-   * counted here (`skips`).
+   * counted here (`skips`); so are boxes reaching more than the image's size past its border, which mmdet
+   * would keep and clip.
    */
   private annotationFate(a: number, img: CocoImageRecord): 'kept' | 'ignore-flag' | 'other-class' | keyof AnnotationSkips {
     const f = this.file;
@@ -152,12 +156,15 @@ export class CocoInstances {
     const interH = Math.max(0, Math.min(y1 + h, img.height) - Math.max(y1, 0));
     if (interW * interH === 0) return 'outsideImage';
     if (f.annArea[a]! <= 0 || w < 1 || h < 1) return 'underOnePixel';
+    // mmdet keeps such a box and Resize clips it to the image: a [0, 0, 1e30, 1e30] box would train as the whole
+    // image. Boxes a little past the border (rounding) stay as mmdet keeps them.
+    if (x1 < -img.width || y1 < -img.height || x1 + w > 2 * img.width || y1 + h > 2 * img.height) return 'farBeyondImage';
     if (!this.cat2label.has(f.annCategory[a]!)) return this.knownCategories.has(f.annCategory[a]!) ? 'other-class' : 'unknownCategory';
     return 'kept';
   }
 
   private countSkips(): AnnotationSkips {
-    const skips: AnnotationSkips = { outsideImage: 0, underOnePixel: 0, unknownCategory: 0 };
+    const skips: AnnotationSkips = { outsideImage: 0, underOnePixel: 0, farBeyondImage: 0, unknownCategory: 0 };
     const f = this.file;
     for (const k of this.imageIndices) {
       const img = f.images[k]!;

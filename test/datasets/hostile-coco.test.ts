@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectUserError } from '../expect-user-error.js';
-import { CocoInstances } from '../../datasets/coco/coco-instances.js';
+import { CocoInstances, type AnnotationSkips } from '../../datasets/coco/coco-instances.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mila-hostile-coco-'));
 let n = 0;
@@ -106,7 +106,7 @@ describe('hostile COCO annotations: malformed records are refused', () => {
 });
 
 describe('hostile COCO annotations: what mmdet leaves out is left out and counted', () => {
-  const cases: { what: string; over: Json; reason: 'outsideImage' | 'underOnePixel' | 'unknownCategory' }[] = [
+  const cases: { what: string; over: Json; reason: keyof AnnotationSkips }[] = [
     { what: 'negative width and height', over: { bbox: [10, 10, -5, -5] }, reason: 'outsideImage' },
     { what: 'a box left of the image', over: { bbox: [-20, 5, 10, 10] }, reason: 'outsideImage' },
     { what: 'a box below the image', over: { bbox: [5, 48, 10, 10] }, reason: 'outsideImage' },
@@ -116,20 +116,23 @@ describe('hostile COCO annotations: what mmdet leaves out is left out and counte
     { what: 'area 0', over: { area: 0 }, reason: 'underOnePixel' },
     { what: 'negative area', over: { area: -3 }, reason: 'underOnePixel' },
     { what: 'a category the file does not list', over: { category_id: 99 }, reason: 'unknownCategory' },
+    { what: 'a huge box over the image', over: { bbox: [0, 0, 1e30, 1e30] }, reason: 'farBeyondImage' },
+    { what: 'a box reaching far left', over: { bbox: [-100, 5, 110, 10] }, reason: 'farBeyondImage' },
+    { what: 'a box reaching far down', over: { bbox: [5, 5, 10, 200] }, reason: 'farBeyondImage' },
   ];
   for (const c of cases) {
     it(`${c.what}: left out of the boxes, counted, and named in the skip line`, () => {
       const good = ann({ id: 2, bbox: [20, 20, 8, 8], area: 64 });
       const ds = open(annFile({ annotations: [ann(c.over), good] }));
       expect(Array.from(ds.annInfo(0).bboxes)).toEqual([20, 20, 28, 28]);
-      expect(ds.skips).toEqual({ outsideImage: 0, underOnePixel: 0, unknownCategory: 0, [c.reason]: 1 });
+      expect(ds.skips).toEqual({ outsideImage: 0, underOnePixel: 0, farBeyondImage: 0, unknownCategory: 0, [c.reason]: 1 });
       expect(ds.describeSkips()).toMatch(/: 1 annotation skipped as mmdet does: /);
     });
   }
 
   it('a box partly outside the image is kept as mmdet keeps it (Resize clips it later)', () => {
-    const ds = open(annFile({ annotations: [ann({ bbox: [-5, -5, 20, 1000] })] }));
-    expect(Array.from(ds.annInfo(0).bboxes)).toEqual([-5, -5, 15, 995]);
+    const ds = open(annFile({ annotations: [ann({ bbox: [-5, -5, 20, 60] })] }));
+    expect(Array.from(ds.annInfo(0).bboxes)).toEqual([-5, -5, 15, 55]);
     expect(ds.describeSkips()).toBeNull();
   });
 
