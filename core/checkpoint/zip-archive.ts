@@ -20,7 +20,7 @@ export interface ZipEntry {
 /** Deflate cannot expand data by more than 1032:1; a declared size beyond that is a lie. */
 const MAX_DEFLATE_RATIO = 1032;
 /** Compressed bytes pushed per inflate step: output between two size checks is at most ~1032x this. */
-const INFLATE_PIECE = 16 * 1024;
+const INFLATE_PIECE = 64 * 1024;
 
 const EOCD = 0x06054b50;
 const ZIP64_LOCATOR = 0x07064b50;
