@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { BACKEND_ENV, BACKEND_NAMES } from '../core/backend.js';
-import { formatError } from './errors.js';
+import { formatError } from '../core/errors.js';
 
 // An error nobody awaited (a rejected promise, an exception in a callback) ends the command like any other
 // failure: one line and exit code 1, not a stack trace or a process left running.

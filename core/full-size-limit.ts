@@ -1,4 +1,4 @@
-import { UserError } from '../cli/errors.js';
+import { UserError } from './errors.js';
 
 /**
  * The most bytes the original-size outputs of one image may take: instance masks (detection, one bitmap per

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { UserError } from '../cli/errors.js';
+import { UserError } from './errors.js';
 
 /**
  * Writes an output file (results, label maps, pictures); a failure, a full disk say, is one line naming the

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 
 /**
  * `fn` must throw a UserError: one line, matching `pattern`, and starting with `prefix` (the file it names)

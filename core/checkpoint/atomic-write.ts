@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../errors.js';
 
 /**
  * Write `chunks` to `path` so that readers see either the old file or the complete new one, never a

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../errors.js';
 import { shapeProblem, type HostData, type HostDType, type HostTensor, type StateDict } from '../host-tensor.js';
 import { ITEM_SIZE, hostDataOver } from './dtypes.js';
 import { PyDict, PyTuple, StorageRef, TensorRef, storageDType, unpickle, type PyValue } from './pickle.js';

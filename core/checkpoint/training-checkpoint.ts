@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../errors.js';
 import type { StateDict } from '../host-tensor.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { encodeSafetensors, readSafetensorsFile } from './safetensors.js';

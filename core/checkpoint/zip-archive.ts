@@ -1,5 +1,5 @@
 import { Inflate } from 'fflate';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../errors.js';
 
 // Our own central-directory reader: fflate's unzip inflates every entry it keeps, whole and without a bound on
 // the output, so an unreferenced or lying entry (a zip bomb) would be inflated in full. Entries here are read on

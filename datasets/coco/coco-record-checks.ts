@@ -1,4 +1,4 @@
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 
 /**
  * Field checks for the records of a COCO instances file. What pycocotools or mmdet would fail on, or would

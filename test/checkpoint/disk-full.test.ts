@@ -24,7 +24,7 @@ vi.mock('node:fs', async (importOriginal) => {
 });
 
 const { loadTrainingCheckpoint, saveTrainingCheckpoint } = await import('../../core/checkpoint/training-checkpoint.js');
-const { UserError } = await import('../../cli/errors.js');
+const { UserError } = await import('../../core/errors.js');
 
 describe('disk full while saving a checkpoint', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mila-enospc-'));

@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
 import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
 import { UPERNET_TINYCONV } from '../../configs/upernet.js';
-import { EncoderDecoder } from '../../models/encoder-decoder.js';
+import { EncoderDecoder } from '../../models/segmentor/encoder-decoder.js';
 import { loadExperiment } from '../../train/experiment.js';
-import { createTask } from '../../train/tasks.js';
+import { createTask } from '../../tasks/create-task.js';
 import { runMila } from './run-mila.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -106,7 +106,7 @@ describe('a fatal error ends mila with exit code 1 within seconds', () => {
   it('train: the same failure ends the process without the CLI exit (the loader workers are closed)', async () => {
     const script = `
       import { loadExperiment } from ${JSON.stringify(path.join(ROOT, 'dist/train/experiment.js'))};
-      import { runTraining } from ${JSON.stringify(path.join(ROOT, 'dist/train/run-training.js'))};
+      import { runTraining } from ${JSON.stringify(path.join(ROOT, 'dist/tasks/run-training.js'))};
       import { initBackend } from ${JSON.stringify(path.join(ROOT, 'dist/core/backend.js'))};
       await initBackend('wasm', { quiet: true });
       const cfg = loadExperiment(${JSON.stringify(DET)}, ${JSON.stringify([...DET_SET(coco), 'runner.max=-5'])});

@@ -13,10 +13,10 @@ import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
 import { UPERNET_MILA_MICRO } from '../../configs/upernet.js';
 import { maskPostprocess } from '../../heads/det/roi/roi-postprocess.js';
 import { rescaleSize } from '../../datasets/transforms/rescale-size.js';
-import { EncoderDecoder } from '../../models/encoder-decoder.js';
-import { predictLabelMap } from '../../models/segmentor-inference.js';
+import { EncoderDecoder } from '../../models/segmentor/encoder-decoder.js';
+import { predictLabelMap } from '../../models/segmentor/inference.js';
 import { loadExperiment } from '../../train/experiment.js';
-import { createTask } from '../../train/tasks.js';
+import { createTask } from '../../tasks/create-task.js';
 import { runMila } from './run-mila.js';
 
 const DET = 'mask_rcnn_mila_tiny_fpn_synthetic';

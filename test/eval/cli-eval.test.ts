@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMila } from '../cli/run-mila.js';
-import { writeLabelPng } from '../../models/segmentor-visualize.js';
+import { writeLabelPng } from '../../tasks/segmentation/visualize.js';
 import { GOLDEN_COCO, GOLDEN_MIOU } from './golden-paths.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mila-eval-cli-'));
