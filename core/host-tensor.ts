@@ -116,3 +116,22 @@ export function toInt32(t: HostTensor): Int32Array {
 export function isFloatDType(d: HostDType): boolean {
   return d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
 }
+
+/** How many of `values` are NaN or ±Infinity. */
+export function countNonFinite(values: Float32Array | Float64Array): number {
+  let n = 0;
+  // v - v is 0 for every finite v and NaN for NaN and ±Infinity: one subtraction, no call per element.
+  for (let i = 0; i < values.length; i++) if (values[i]! - values[i]! !== 0) n++;
+  return n;
+}
+
+/** The first floating-point tensor of `sd` (in order) holding NaN or ±Infinity, with how many, or null. */
+export function firstNonFinite(sd: StateDict): { name: string; count: number; numel: number } | null {
+  for (const [name, t] of sd) {
+    if (!isFloatDType(t.dtype)) continue;
+    const values = t.data instanceof Float64Array ? t.data : toFloat32(t);
+    const count = countNonFinite(values);
+    if (count) return { name, count, numel: values.length };
+  }
+  return null;
+}
