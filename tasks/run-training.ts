@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { ExperimentConfig } from '../configs/types.js';
 import { writeOutputFile } from '../core/output-file.js';
+import { lockWorkDir, type WorkDirLock } from '../core/io/work-dir-lock.js';
 import { manualSeed } from '../core/rng.js';
 import { describeLoad, loadBackboneWeights } from '../train/experiment.js';
 import { Runner, lastCheckpointIn, type RunResult } from '../train/runner.js';
@@ -35,11 +36,21 @@ export interface TrainOutcome {
 /**
  * `mila train` as a function: seed, build the task's model and data, load backbone weights or resume, run the
  * runner with the task's evaluation as its hook. The resolved config is written to `<workDir>/config.json`,
- * which `mila test` and `mila infer` accept in place of a preset name.
+ * which `mila test` and `mila infer` accept in place of a preset name. The work dir is locked for the run (a
+ * second run there is refused naming the first; see core/io/work-dir-lock.ts), and released on every path.
  */
 export async function runTraining(cfg: ExperimentConfig, opts: TrainOptions): Promise<TrainOutcome> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   mkdirSync(opts.workDir, { recursive: true });
+  const lock = lockWorkDir(opts.workDir, log);
+  try {
+    return await trainInLockedDir(cfg, opts, log, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainInLockedDir(cfg: ExperimentConfig, opts: TrainOptions, log: (line: string) => void, lock: WorkDirLock): Promise<TrainOutcome> {
   writeOutputFile(join(opts.workDir, 'config.json'), `${JSON.stringify(cfg, null, 2)}\n`);
 
   let resumeFrom: string | null = null;
@@ -75,6 +86,8 @@ export async function runTraining(cfg: ExperimentConfig, opts: TrainOptions): Pr
       deadline: opts.deadline,
       log,
       progressBar: opts.progress ?? true,
+      // The lock's heartbeat, between iterations (another host judges the lock stale by it).
+      hooks: [{ afterTrainIter: () => lock.heartbeat() }],
       evaluate: opts.noEval ? undefined : async () => {
         const report = await task.evaluate({ split: 'val', progress: opts.progress ?? true });
         for (const line of report.lines) log(line);
