@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { UserError } from './errors.js';
 
 /**
@@ -9,6 +9,35 @@ export function writeOutputFile(path: string, data: string | Uint8Array): void {
   try {
     writeFileSync(path, data);
   } catch (err) {
+    throw outputError(path, err);
+  }
+}
+
+/**
+ * Appends to a log file (the runner's `log.jsonl`, a logger hook's file); a failure is one line naming it. A write
+ * cut short (a full disk) is cut back to where it started, so the file keeps every earlier line and no half line.
+ */
+export function appendOutputFile(path: string, data: string): void {
+  let fd: number | undefined;
+  let start = 0;
+  try {
+    fd = openSync(path, 'a');
+    start = fstatSync(fd).size;
+    const bytes = Buffer.from(data);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    const written = fd;
+    fd = undefined;
+    closeSync(written);
+  } catch (err) {
+    if (fd !== undefined) {
+      try {
+        ftruncateSync(fd, start);
+      } catch {
+        /* the error below is what matters */
+      }
+      closeSync(fd);
+    }
     throw outputError(path, err);
   }
 }
