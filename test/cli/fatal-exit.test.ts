@@ -4,7 +4,6 @@
  * within seconds, not hang after its message. One case runs `runTraining` without the CLI's final exit, so the
  * loader workers' own teardown is what lets that process end.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,9 +16,8 @@ import { EncoderDecoder } from '../../models/segmentor/encoder-decoder.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { createTask } from '../../tasks/create-task.js';
 import { runMila } from './run-mila.js';
+import { DEADLINE_MS, ROOT, expectFatal, runNode, spawnMila as spawnInTmp } from './spawn-mila.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const MILA = path.join(ROOT, 'dist/cli/mila.js');
 const DET = 'mask_rcnn_mila_tiny_fpn_synthetic';
 const SEG = 'upernet_tinyconv_64x64_500_ade20k';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mila-fatal-'));
@@ -29,48 +27,7 @@ const detCkpt = path.join(tmp, 'det.safetensors');
 const segCkpt = path.join(tmp, 'seg.safetensors');
 const DET_SET = (root: string) => [`data.root=${root}`, 'data.train.pipeline.2.imgScale=[[64,64]]', 'data.val.pipeline.1.imgScale=[64,64]', 'data.test.pipeline.1.imgScale=[64,64]', 'data.workersPerGpu=2'];
 const COMMON = ['--backend', 'wasm', '--no-progress'];
-/** Far above what these runs take (a few seconds each on the loaded 2-core machine), far below "hangs". */
-const DEADLINE_MS = 90_000;
-
-interface ChildRun {
-  code: number | null;
-  stderr: string;
-  timedOut: boolean;
-}
-
-/**
- * Run node with `args` as a child process, killed after DEADLINE_MS (`timedOut` then set). Asynchronous: a
- * blocking spawnSync would stall this test worker's own messaging with vitest for seconds.
- */
-function runNode(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ChildRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: tmp, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    let timedOut = false;
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, DEADLINE_MS);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr, timedOut });
-    });
-  });
-}
-
-/** The built CLI, as a scheduler runs it. */
-function spawnMila(args: string[]): Promise<ChildRun> {
-  return runNode([MILA, ...args], { ...process.env, MILA_NUM_THREADS: '1' });
-}
-
-function expectFatal(r: ChildRun, command: string, message: RegExp): void {
-  expect(r.timedOut, `still running after ${DEADLINE_MS} ms; stderr:\n${r.stderr}`).toBe(false);
-  expect(r.code, r.stderr).toBe(1);
-  const errors = r.stderr.split('\n').filter((l) => l.startsWith(`mila ${command}: `));
-  expect(errors, r.stderr).toHaveLength(1);
-  expect(errors[0]).toMatch(message);
-}
+const spawnMila = (args: string[]) => spawnInTmp(args, { cwd: tmp });
 
 beforeAll(async () => {
   await initBackend('wasm', { quiet: true });
@@ -112,7 +69,7 @@ describe('a fatal error ends mila with exit code 1 within seconds', () => {
       const cfg = loadExperiment(${JSON.stringify(DET)}, ${JSON.stringify([...DET_SET(coco), 'runner.max=-5'])});
       try { await runTraining(cfg, { workDir: ${JSON.stringify(path.join(tmp, 'w-lib'))}, progress: false, log: () => {} }); }
       catch (e) { process.stderr.write('failed: ' + e.message + '\\n'); process.exitCode = 1; }`;
-    const r = await runNode(['--input-type=module', '-e', script]);
+    const r = await runNode(['--input-type=module', '-e', script], { cwd: tmp });
     expect(r.timedOut, `still running after ${DEADLINE_MS} ms: something kept the event loop alive`).toBe(false);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('failed: mask_rcnn_mila_tiny_fpn_synthetic: runner.max must be a positive integer');
