@@ -58,31 +58,54 @@ export function saveTrainingCheckpoint(basePath: string, ckpt: { model: StateDic
   writeFileAtomic(paths.sidecar, [new TextEncoder().encode(`${JSON.stringify(sidecar, null, 1)}\n`)]);
 }
 
-export function loadTrainingCheckpoint(basePath: string): TrainingCheckpoint {
-  const paths = trainingCheckpointPaths(basePath);
-  if (!existsSync(paths.sidecar)) {
-    throw new UserError(`${paths.sidecar}: not found (a training checkpoint is <base>.safetensors + <base>.optim.safetensors + <base>.json)`);
+interface Sidecar {
+  format?: string;
+  files?: Record<string, FileRecord>;
+  meta?: Record<string, unknown>;
+}
+
+function readSidecar(path: string): Sidecar {
+  if (!existsSync(path)) {
+    throw new UserError(`${path}: not found (a training checkpoint is <base>.safetensors + <base>.optim.safetensors + <base>.json)`);
   }
-  let sidecar: { format?: string; files?: Record<string, FileRecord>; meta?: Record<string, unknown> };
+  let sidecar: Sidecar;
   try {
-    sidecar = JSON.parse(readFileSync(paths.sidecar, 'utf8')) as typeof sidecar;
+    sidecar = JSON.parse(readFileSync(path, 'utf8')) as Sidecar;
   } catch (err) {
-    throw new UserError(`${paths.sidecar}: corrupt training checkpoint sidecar (${(err as Error).message})`);
+    throw new UserError(`${path}: corrupt training checkpoint sidecar (${(err as Error).message})`);
   }
   if (typeof sidecar !== 'object' || sidecar === null || sidecar.format !== TRAINING_CHECKPOINT_FORMAT) {
-    throw new UserError(`${paths.sidecar}: not a ${TRAINING_CHECKPOINT_FORMAT} sidecar`);
+    throw new UserError(`${path}: not a ${TRAINING_CHECKPOINT_FORMAT} sidecar`);
   }
-  const read = (role: 'model' | 'optimizer', file: string): StateDict => {
-    if (!existsSync(file)) throw new UserError(`${file}: missing (listed by ${paths.sidecar})`);
-    const bytes = new Uint8Array(readFileSync(file));
-    const want = sidecar.files?.[role];
-    if (want?.bytes !== undefined && bytes.length !== want.bytes) {
-      throw new UserError(`${file}: size ${bytes.length} differs from ${want.bytes} recorded in ${paths.sidecar} (interrupted save, or a file of another checkpoint?)`);
-    }
-    if (want?.sha256 !== undefined && sha256([bytes]) !== want.sha256) {
-      throw new UserError(`${file}: content differs from the SHA-256 recorded in ${paths.sidecar} (a file of another checkpoint, or damaged)`);
-    }
-    return readSafetensorsFile(file, bytes).tensors;
+  return sidecar;
+}
+
+/** The tensors of one of the checkpoint's files, after checking its size and SHA-256 against the sidecar. */
+function readChecked(role: 'model' | 'optimizer', file: string, sidecar: Sidecar, sidecarPath: string): StateDict {
+  if (!existsSync(file)) throw new UserError(`${file}: missing (listed by ${sidecarPath})`);
+  const bytes = new Uint8Array(readFileSync(file));
+  const want = sidecar.files?.[role];
+  if (want?.bytes !== undefined && bytes.length !== want.bytes) {
+    throw new UserError(`${file}: size ${bytes.length} differs from ${want.bytes} recorded in ${sidecarPath} (interrupted save, or a file of another checkpoint?)`);
+  }
+  if (want?.sha256 !== undefined && sha256([bytes]) !== want.sha256) {
+    throw new UserError(`${file}: content differs from the SHA-256 recorded in ${sidecarPath} (a file of another checkpoint, or damaged)`);
+  }
+  return readSafetensorsFile(file, bytes).tensors;
+}
+
+export function loadTrainingCheckpoint(basePath: string): TrainingCheckpoint {
+  const paths = trainingCheckpointPaths(basePath);
+  const sidecar = readSidecar(paths.sidecar);
+  return {
+    model: readChecked('model', paths.model, sidecar, paths.sidecar),
+    optimizer: readChecked('optimizer', paths.optimizer, sidecar, paths.sidecar),
+    meta: sidecar.meta ?? {},
   };
-  return { model: read('model', paths.model), optimizer: read('optimizer', paths.optimizer), meta: sidecar.meta ?? {} };
+}
+
+/** Only the model weights of a training checkpoint (test, infer), checked against the sidecar as on resume. */
+export function loadTrainingCheckpointModel(basePath: string): { file: string; model: StateDict } {
+  const paths = trainingCheckpointPaths(basePath);
+  return { file: paths.model, model: readChecked('model', paths.model, readSidecar(paths.sidecar), paths.sidecar) };
 }

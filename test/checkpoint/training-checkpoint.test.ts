@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../../core/checkpoint/training-checkpoint.js';
+import { loadTrainingCheckpoint, loadTrainingCheckpointModel, saveTrainingCheckpoint } from '../../core/checkpoint/training-checkpoint.js';
 import { readSafetensors } from '../../core/checkpoint/safetensors.js';
 import type { StateDict } from '../../core/host-tensor.js';
 
@@ -46,6 +46,9 @@ describe('training checkpoints', () => {
     expect(sidecarA.files.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     writeFileSync(`${a}.safetensors`, readFileSync(`${b}.safetensors`));
     expect(() => loadTrainingCheckpoint(a)).toThrow(/iter_1\.safetensors: content differs from the SHA-256 recorded in .*iter_1\.json/);
+    // test/infer given the checkpoint as a set (base path or sidecar) check the model file the same way.
+    expect(() => loadTrainingCheckpointModel(`${a}.json`)).toThrow(/iter_1\.safetensors: content differs from the SHA-256 recorded in .*iter_1\.json/);
+    expect([...loadTrainingCheckpointModel(b).model.get('fc.weight')!.data]).toEqual([5, 6, 7, 8]);
     // A partial copy of the optimizer file (same length, zeroed tail) is caught the same way.
     const optim = readFileSync(`${b}.optim.safetensors`);
     optim.fill(0, optim.length - 8);

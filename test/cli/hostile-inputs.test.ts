@@ -172,7 +172,7 @@ describe('training (items 6, 7; item 8 is test/cli/fatal-exit, disk-full during 
     // The first run is long enough to still be running while the second starts.
     const first = spawnMila(TRAIN(w, 'runner.max=500', 'runner.checkpointInterval=1'), { onSpawn: (pid) => (firstPid = pid) });
     const t0 = Date.now();
-    while (!existsSync(path.join(w, 'iter_2.json')) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 200));
+    while (!existsSync(path.join(w, 'iter_1.json')) && Date.now() - t0 < 75_000) await new Promise((r) => setTimeout(r, 200));
     expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: firstPid, hostname: hostname() });
     const second = await spawnMila(TRAIN(w, 'runner.max=2'));
     expectFatal(second, 'train', new RegExp(`^mila train: ${lock}: another mila train is using this work dir \\(pid ${firstPid} on ${hostname()}, since [0-9T:.-]+Z: .*mila\\.js train ${DET}`));
@@ -197,8 +197,14 @@ describe('training (items 6, 7; item 8 is test/cli/fatal-exit, disk-full during 
       'train',
       new RegExp(`^mila train: ${path.join(w, newest)}\\.safetensors: content differs from the SHA-256 recorded in ${path.join(w, newest)}\\.json`),
     );
+    // So does mila test, given the checkpoint by its base path.
+    expectFatal(
+      await spawnMila(['test', path.join(w, 'config.json'), path.join(w, newest), '--eval', 'bbox', '--workers', '1', ...COMMON]),
+      'test',
+      new RegExp(`^mila test: ${path.join(w, newest)}\\.safetensors: content differs from the SHA-256 recorded in ${path.join(w, newest)}\\.json`),
+    );
     expect(existsSync(lock)).toBe(false);
-  }, 120_000);
+  });
 });
 
 describe('images, test and annotations (items 9-11)', () => {
