@@ -84,7 +84,7 @@ export async function evaluateSegmentor(model: EncoderDecoder, items: readonly S
     const views = buildTestViews(img, opts.views);
     let pred: Uint8Array;
     try {
-      pred = predictLabelMap(model, views, [img.height, img.width], opts.testCfg);
+      pred = predictLabelMap(model, views, [img.height, img.width], opts.testCfg, item.image);
     } finally {
       for (const v of views) v.image.dispose();
     }

@@ -30,7 +30,7 @@ export const createShardHandler = modelShardTask<SegShardSetup, string, SegShard
     const img = await decodeImageFile(imagePath);
     const views = buildTestViews(img, setup.views);
     try {
-      return { pred: predictLabelMap(model, views, [img.height, img.width], setup.testCfg), height: img.height, width: img.width };
+      return { pred: predictLabelMap(model, views, [img.height, img.width], setup.testCfg, imagePath), height: img.height, width: img.width };
     } finally {
       for (const v of views) v.image.dispose();
     }

@@ -1,14 +1,15 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { encodeLabelPng } from '../../core/io/label-png.js';
 import sharp from 'sharp';
 import type { HostImage } from '../../core/types/data.js';
+import { outputError, writeOutputFile } from '../../core/output-file.js';
 import { ADE20K_PALETTE } from '../../datasets/ade20k/ade20k-classes.js';
 
 /** Write a label map as an 8-bit grayscale PNG whose values are class indices (what `mila seg-eval` reads). */
 export function writeLabelPng(file: string, labels: Uint8Array, height: number, width: number): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, encodeLabelPng(labels, height, width));
+  writeOutputFile(file, encodeLabelPng(labels, height, width));
 }
 
 /**
@@ -25,5 +26,7 @@ export async function writeOverlay(file: string, img: HostImage, labels: Uint8Ar
     for (let k = 0; k < 3; k++) out[p * 3 + k] = Math.round(img.data[p * 3 + k]! * (1 - opacity) + color[k]! * opacity);
   }
   const s = sharp(out, { raw: { width: img.width, height: img.height, channels: 3 } });
-  await (/\.jpe?g$/i.test(file) ? s.jpeg({ quality: 90 }) : s.png()).toFile(file);
+  await (/\.jpe?g$/i.test(file) ? s.jpeg({ quality: 90 }) : s.png()).toFile(file).catch((err: unknown) => {
+    throw outputError(file, err);
+  });
 }
