@@ -7,9 +7,9 @@
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
+import { encodeLabelPng } from '../../core/io/label-png.js';
 import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
 import { UPERNET_TINYCONV } from '../../configs/upernet.js';
 import { EncoderDecoder } from '../../models/segmentor/encoder-decoder.js';
@@ -97,10 +97,9 @@ describe('a fatal error ends mila with exit code 1 within seconds', () => {
   it('seg-test --workers 2: a label map of the wrong size', async () => {
     const root = path.join(tmp, 'ade-bad', 'ADEChallengeData2016');
     cpSync(ade, root, { recursive: true });
-    const png = new PNG({ width: 5, height: 7, colorType: 0, inputColorType: 0, bitDepth: 8 });
     const labels = path.join(root, 'annotations/validation');
     const name = readdirSync(labels).sort()[0]!;
-    writeFileSync(path.join(labels, name), PNG.sync.write(png, { colorType: 0, inputColorType: 0, bitDepth: 8 }));
+    writeFileSync(path.join(labels, name), encodeLabelPng(new Uint8Array(5 * 7), 7, 5));
     const r = await spawnMila(['seg-test', SEG, segCkpt, '--data-root', root, '--workers', '2', ...COMMON]);
     expectFatal(r, 'seg-test', new RegExp(`${name} is 5x7 but its image`));
   });
