@@ -9,12 +9,17 @@ import { describeLoad } from './experiment.js';
  * missing or unexpected (null when the checkpoint matched exactly).
  */
 export function loadModelWeights(model: Module, path: string): string | null {
-  let file = path;
-  if (!existsSync(file) || file.endsWith('.json')) {
-    const paths = trainingCheckpointPaths(path);
-    if (existsSync(paths.model)) file = paths.model;
-  }
+  const file = modelWeightsFile(path);
   const r = model.loadStateDict(loadCheckpoint(file), { source: file });
   if (!r.missingKeys.length && !r.unexpectedKeys.length) return null;
   return describeLoad(`loaded ${file}`, r);
+}
+
+/** The file whose weights `loadModelWeights(model, path)` loads: `path` itself, or a training checkpoint's model file. */
+export function modelWeightsFile(path: string): string {
+  if (!existsSync(path) || path.endsWith('.json')) {
+    const paths = trainingCheckpointPaths(path);
+    if (existsSync(paths.model)) return paths.model;
+  }
+  return path;
 }
