@@ -7,6 +7,18 @@ const IMPLICIT = new Set(['LoadImageFromFile', 'LoadAnnotations', 'DefaultFormat
 
 type Pair = [number, number];
 
+/** The first step of a type in a config pipeline, looking inside wrappers such as MultiScaleFlipAug. */
+export function findStep(steps: readonly TransformStep[], type: string): TransformStep | undefined {
+  for (const s of steps) {
+    if (s.type === type) return s;
+    if (Array.isArray(s.transforms)) {
+      const found = findStep(s.transforms as unknown as TransformStep[], type);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 function pairs(v: unknown, where: string): Pair[] {
   if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number') return [[v[0], v[1] as number]];
   if (Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length === 2)) return (v as Pair[]).map((p) => [p[0], p[1]]);

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { resolveCheckpointArg } from './checkpoint-arg.js';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { ExperimentConfig } from '../configs/types.js';
@@ -55,7 +56,9 @@ export async function runTraining(cfg: ExperimentConfig, opts: TrainOptions): Pr
   manualSeed(cfg.seed);
   const task = await createTask(cfg);
   if (!resumeFrom && cfg.backboneWeights) {
-    log(describeLoad(`loaded ${cfg.backboneWeights} into backbone`, loadBackboneWeights(task.model, cfg.backboneWeights)));
+    // config.json keeps a zoo:<name> as it is: the cache serves it again on a repeated run.
+    const file = await resolveCheckpointArg(cfg.backboneWeights, { progress: opts.progress });
+    log(describeLoad(`loaded ${cfg.backboneWeights} into backbone`, loadBackboneWeights(task.model, file)));
   }
   const data = await task.trainData();
   log(`${cfg.name}: ${task.model.numParameters().toLocaleString('en-US')} parameters, ${data.batchesPerEpoch} batches per epoch of ${cfg.data.samplesPerGpu}, runner ${cfg.runner.type} x ${cfg.runner.max}`);

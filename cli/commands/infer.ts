@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { action, collectImport, IMPORT_HELP, setupBackend, type ImportOption } from '../action.js';
+import { resolveCheckpointArg } from '../../tasks/checkpoint-arg.js';
 import { UserError } from '../../core/errors.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { loadModelWeights } from '../../train/model-weights.js';
@@ -35,7 +36,7 @@ export function register(program: Command): void {
     .command('infer')
     .description('detect objects in images and write PNGs with boxes, class names, scores and translucent masks')
     .argument('<config>', 'preset name or config .json (e.g. work_dirs/<name>/config.json)')
-    .argument('<checkpoint>', 'weights: .safetensors (or a training checkpoint base path) or an mmdet .pth')
+    .argument('<checkpoint>', 'weights: .safetensors (or a training checkpoint base path), an mmdet .pth, or zoo:<name> (mila zoo)')
     .argument('<image...>', 'image files (jpg/png/...)')
     .requiredOption('--out-dir <dir>', 'where the PNGs go (<image name>.png); with --shard, also the folder all shards write their parts into')
     .option('--score-thr <t>', 'draw detections scoring at least this', '0.3')
@@ -48,7 +49,7 @@ export function register(program: Command): void {
     .addOption(shardsOption())
     .addOption(noShardOption())
     .action(
-      action('infer', async (configArg: string, checkpoint: string, images: string[], opts: InferCliOptions) => {
+      action('infer', async (configArg: string, checkpointArg: string, images: string[], opts: InferCliOptions) => {
         const scoreThr = Number(opts.scoreThr);
         if (!(scoreThr >= 0 && scoreThr <= 1)) throw new UserError(`--score-thr must be in [0, 1], got '${opts.scoreThr}'`);
         const workers = cliWorkerCount(opts.workers);
@@ -58,9 +59,10 @@ export function register(program: Command): void {
         // Shards split the images by sorted position (the same in every shard, whatever order a shell expanded them in).
         const all = shard ? images.map((p) => resolve(p)).sort() : images;
         const { start, end } = shard ? shardRange(all.length, shard) : { start: 0, end: all.length };
-        const output = shard ? openShardOutput(shard, opts.outDir, 'infer', cfg, checkpoint) : null;
         const mine = all.slice(start, end);
         const backend = await setupBackend(opts);
+        const checkpoint = await resolveCheckpointArg(checkpointArg, { progress: opts.progress });
+        const output = shard ? openShardOutput(shard, opts.outDir, 'infer', cfg, checkpoint) : null;
         const task = await createTask(cfg);
         const report = loadModelWeights(task.model, checkpoint);
         if (report) process.stderr.write(`${report}\n`);

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { action, collectImport, IMPORT_HELP, setupBackend, type ImportOption } from '../action.js';
+import { resolveCheckpointArg } from '../../tasks/checkpoint-arg.js';
 import { UserError } from '../../core/errors.js';
-import type { ExperimentConfig, JsonValue, TransformStep } from '../../configs/types.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { importCustomModules } from '../../train/custom-imports.js';
 import { loadModelWeights } from '../../train/model-weights.js';
@@ -10,10 +10,11 @@ import { formatMIoUReport } from '../../eval/miou/table.js';
 import { EncoderDecoder, type EncoderDecoderConfig, type SegTestConfig } from '../../models/segmentor/encoder-decoder.js';
 import { listAde20kSplit } from '../../datasets/ade20k/ade20k-split.js';
 import { ADE20K_CLASSES } from '../../datasets/ade20k/ade20k-classes.js';
-import { evaluateSegmentor, type SegEvaluateOptions } from '../../tasks/segmentation/evaluate.js';
+import { evaluateSegmentor, type SegEvaluateOptions, type SegEvaluateResult } from '../../tasks/segmentation/evaluate.js';
 import { evaluateSegmentorInWorkers } from '../../tasks/segmentation/evaluate-workers.js';
 import { cliWorkerCount } from '../worker-count.js';
-import { MS_RATIOS, type TestViewOptions } from '../../tasks/segmentation/test-views.js';
+import { testViewOptions } from '../../tasks/segmentation/test-views.js';
+import { findStep } from '../../tasks/config-pipeline.js';
 import { noShardOption, openShardOutput, resolveShard, shardOption, shardsOption, type ShardCliOptions } from '../shard-option.js';
 import { shardRange } from '../../tasks/sharding/shard-spec.js';
 import { imagesProgress } from '../../tasks/sharding/shard-progress.js';
@@ -34,32 +35,14 @@ interface SegTestCliOptions extends ImportOption, ShardCliOptions {
   progress: boolean;
 }
 
-function findStep(steps: readonly TransformStep[], type: string): TransformStep | undefined {
-  for (const s of steps) {
-    if (s.type === type) return s;
-    const inner = s.transforms;
-    if (Array.isArray(inner)) {
-      const found = findStep(inner as unknown as TransformStep[], type);
-      if (found) return found;
-    }
+/** Worker failures arrive as plain errors naming the item; they are the user's one-line error. */
+async function evaluateInWorkers(...args: Parameters<typeof evaluateSegmentorInWorkers>): Promise<SegEvaluateResult> {
+  try {
+    return await evaluateSegmentorInWorkers(...args);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${(e as Error).message}`);
   }
-  return undefined;
-}
-
-function pair(v: JsonValue | undefined, fallback: [number, number]): [number, number] {
-  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number' ? [v[0], v[1]] : fallback;
-}
-
-/** The test scale and flip of the config's test pipeline (mmseg MultiScaleFlipAug), with --aug-test's ratios and flip. */
-function viewOptions(cfg: ExperimentConfig, augTest: boolean): TestViewOptions {
-  const aug = findStep(cfg.data.test.pipeline, 'MultiScaleFlipAug');
-  const imgScale = pair(aug?.imgScale ?? findStep(cfg.data.test.pipeline, 'Resize')?.imgScale, [2048, 512]);
-  const norm = findStep(cfg.data.test.pipeline, 'Normalize');
-  const mean = Array.isArray(norm?.mean) ? (norm.mean as number[]) : undefined;
-  const std = Array.isArray(norm?.std) ? (norm.std as number[]) : undefined;
-  if (augTest) return { imgScale, ratios: MS_RATIOS, flip: true, mean, std };
-  const ratios = Array.isArray(aug?.imgRatios) ? (aug.imgRatios as number[]) : null;
-  return { imgScale, ratios, flip: aug?.flip === true, mean, std };
 }
 
 const nullIfNaN = (x: number): number | null => (Number.isNaN(x) ? null : x);
@@ -69,7 +52,7 @@ export function register(program: Command): void {
     .command('seg-test')
     .description('semantic segmentation: run a segmentor over an ADE20K-format split and print mmseg\'s mIoU tables')
     .argument('<config>', 'preset name (`mila configs`) or config .json')
-    .argument('<checkpoint>', 'weights: our .safetensors (or a training checkpoint base path), or an mmseg .pth')
+    .argument('<checkpoint>', 'weights: our .safetensors (or a training checkpoint base path), an mmseg .pth, or zoo:<name> (mila zoo)')
     .requiredOption('--data-root <dir>', 'the ADEChallengeData2016 folder (images/<split>, annotations/<split>)')
     .option('--split <name>', 'split folder name', 'validation')
     .option('--mode <mode>', 'whole | slide (default: the config\'s test_cfg)')
@@ -87,7 +70,7 @@ export function register(program: Command): void {
     .addOption(shardsOption())
     .addOption(noShardOption())
     .action(
-      action('seg-test', async (configArg: string, checkpoint: string, opts: SegTestCliOptions) => {
+      action('seg-test', async (configArg: string, checkpointArg: string, opts: SegTestCliOptions) => {
         const cfg = loadExperiment(configArg, opts.set, opts.import);
         const modelCfg = cfg.model as EncoderDecoderConfig;
         if (cfg.task !== 'segmentation' || modelCfg.type !== 'EncoderDecoder') {
@@ -101,7 +84,6 @@ export function register(program: Command): void {
         if (shard && opts.json) throw new UserError('--json: a shard prints no metrics; `mila merge DIR` prints them and writes DIR/results.miou.json');
         let all = listAde20kSplit(opts.dataRoot, opts.split);
         if (limit !== undefined) all = all.slice(0, limit);
-        const output = shard ? openShardOutput(shard, opts.outDir, 'seg-test', cfg, checkpoint) : null;
         const { start, end } = shard ? shardRange(all.length, shard) : { start: 0, end: all.length };
         const items = all.slice(start, end);
 
@@ -109,11 +91,13 @@ export function register(program: Command): void {
         workers = Math.min(workers, items.length);
         const backend = await setupBackend(opts);
         await importCustomModules(cfg.customImports);
+        const checkpoint = await resolveCheckpointArg(checkpointArg, { progress: opts.progress });
+        const output = shard ? openShardOutput(shard, opts.outDir, 'seg-test', cfg, checkpoint) : null;
         const model = new EncoderDecoder(modelCfg);
         const report = loadModelWeights(model, checkpoint);
         if (report) process.stderr.write(`${report}\n`);
         const testCfg: SegTestConfig = { ...modelCfg.testCfg, mode: (opts.mode as SegTestConfig['mode'] | undefined) ?? modelCfg.testCfg.mode };
-        const views = viewOptions(cfg, opts.augTest === true);
+        const views = testViewOptions(cfg.data.test.pipeline, opts.augTest === true);
         const numClasses = modelCfg.decodeHead.numClasses;
         const reduceZeroLabel = cfg.data.type === 'ADE20KDataset' || findStep(cfg.data.test.pipeline, 'LoadAnnotations')?.reduceZeroLabel === true;
 

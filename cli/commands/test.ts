@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { action, collectImport, IMPORT_HELP, setupBackend, type ImportOption } from '../action.js';
+import { resolveCheckpointArg } from '../../tasks/checkpoint-arg.js';
 import { UserError } from '../../core/errors.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { loadModelWeights } from '../../train/model-weights.js';
@@ -26,7 +27,7 @@ export function register(program: Command): void {
     .command('test')
     .description('evaluate a checkpoint on the val/test split: pycocotools tables for bbox/segm (detection), mIoU (segmentation)')
     .argument('<config>', 'preset name or config .json (e.g. work_dirs/<name>/config.json)')
-    .argument('<checkpoint>', 'weights: our .safetensors (or its training checkpoint base path), or an mmdet/mmseg .pth')
+    .argument('<checkpoint>', 'weights: our .safetensors (or its training checkpoint base path), an mmdet/mmseg .pth, or zoo:<name> (mila zoo)')
     .option('--eval <metric...>', 'metrics: bbox segm (detection) or mIoU (segmentation); default from the config')
     .option('--out <file>', 'write the raw results (COCO results JSON with bbox and segm as compressed RLE)')
     .option('--split <split>', 'val or test', 'test')
@@ -41,7 +42,7 @@ export function register(program: Command): void {
     .addOption(shardsOption())
     .addOption(noShardOption())
     .action(
-      action('test', async (configArg: string, checkpoint: string, opts: TestCliOptions) => {
+      action('test', async (configArg: string, checkpointArg: string, opts: TestCliOptions) => {
         if (opts.split !== 'val' && opts.split !== 'test') throw new UserError(`--split must be val or test, got '${opts.split}'`);
         const limit = opts.limit === undefined ? undefined : Number(opts.limit);
         if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UserError(`--limit must be a positive integer, got '${opts.limit}'`);
@@ -50,8 +51,9 @@ export function register(program: Command): void {
         if (shard && opts.out) throw new UserError('--out is the results file of one run; shards write into --out-dir, and `mila merge DIR --out FILE` writes the merged file');
         if (!shard && opts.outDir) throw new UserError('--out-dir is the folder of a sharded run: add --shard i/N (or run under a scheduler); for one run, use --out FILE');
         const cfg = loadExperiment(configArg, opts.set, opts.import);
-        const output = shard ? openShardOutput(shard, opts.outDir, 'test', cfg, checkpoint) : null;
         const backend = await setupBackend(opts);
+        const checkpoint = await resolveCheckpointArg(checkpointArg, { progress: opts.progress });
+        const output = shard ? openShardOutput(shard, opts.outDir, 'test', cfg, checkpoint) : null;
         const task = await createTask(cfg);
         const report = loadModelWeights(task.model, checkpoint);
         if (report) process.stderr.write(`${report}\n`);

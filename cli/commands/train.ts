@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .argument('<config>', 'preset name or path to a config .json')
     .option('--work-dir <dir>', 'checkpoints, logs and the resolved config go here (default work_dirs/<config name>)')
     .option('--resume [checkpoint]', 'continue exactly where a run stopped: the given checkpoint, or the last one in the work dir')
-    .option('--backbone-weights <file>', 'ImageNet checkpoint (.pth/.safetensors) loaded into backbone.* before training')
+    .option('--backbone-weights <file>', 'ImageNet checkpoint (.pth/.safetensors, or zoo:mila_t_in1k ...) loaded into backbone.* before training')
     .option('--set <key=value...>', 'override config keys, e.g. --set optimizer.lr=2e-4 runner.max=2 (values parsed as JSON)', [])
     .option('--import <module>', IMPORT_HELP, collectImport, [] as string[])
     .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')

@@ -13,6 +13,7 @@ import type { DetectionResult } from '../../core/types/detection-result.js';
 import { toCocoResults } from '../../eval/coco/detection-results.js';
 import { cocoTrainData, openCocoSplit, type CocoSplit } from './detection-data.js';
 import { collateDet } from '../../datasets/loader/collate.js';
+import { COCO_CLASSES } from '../../datasets/coco/coco-classes.js';
 import type { LoaderTrainData } from '../../train/loader-train-data.js';
 import type { EvalOptions, EvalReport, TaskRuntime, WorkerOptions } from '../task.js';
 import { mapInShardTask } from '../shard-task.js';
@@ -57,11 +58,13 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
     return s;
   }
 
+  /** The test annotation file's categories when it is there, else data.classes, COCO's 80 names for an 80-class model, or `class i`. */
   async classNames(): Promise<string[]> {
     try {
       return this.split('test').dataset.classNames;
     } catch {
-      return this.config.data.classes ?? Array.from({ length: this.model.numClasses }, (_, i) => `class ${i}`);
+      const k = this.model.numClasses;
+      return this.config.data.classes ?? (k === COCO_CLASSES.length ? [...COCO_CLASSES] : Array.from({ length: k }, (_, i) => `class ${i}`));
     }
   }
 
@@ -148,11 +151,16 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
 
   async predictImage(path: string): Promise<{ image: HostImage; result: DetectionResult }> {
     const image = await decodeImageFile(path);
+    return { image, result: this.predictHostImage(image, path) };
+  }
+
+  /** The test pipeline and the model on one decoded RGB image; results in its pixel coordinates. */
+  predictHostImage(image: HostImage, name: string): DetectionResult {
     const pipeline = this.splits.get('test')?.pipeline ?? buildDetPipeline(detPipelineSpecs(this.config.data.test.pipeline, 'data.test.pipeline'));
     const sample: DetSample = {
       img: image,
       meta: {
-        filename: path,
+        filename: name,
         imageId: 0,
         oriShape: [image.height, image.width],
         imgShape: [image.height, image.width],
@@ -168,7 +176,7 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
     };
     this.model.eval();
     const [result] = this.model.simpleTest(collateDet([this.testSample(sample, pipeline)]), true);
-    return { image, result: result! };
+    return result!;
   }
 }
 

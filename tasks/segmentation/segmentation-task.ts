@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import type { ExperimentConfig, JsonValue, TransformStep } from '../../configs/types.js';
+import type { ExperimentConfig } from '../../configs/types.js';
 import { Ade20kDataset } from '../../datasets/ade20k/ade20k-dataset.js';
 import { segLoader } from '../../datasets/loader/data-loader.js';
 import type { SegBatch } from '../../core/types/data.js';
@@ -8,8 +8,8 @@ import { EncoderDecoder, type EncoderDecoderConfig } from '../../models/segmento
 import { ADE20K_CLASSES } from '../../datasets/ade20k/ade20k-classes.js';
 import { listAde20kSplit } from '../../datasets/ade20k/ade20k-split.js';
 import { evaluateSegmentor } from './evaluate.js';
-import type { TestViewOptions } from './test-views.js';
-import { segPipelineSpecs } from '../config-pipeline.js';
+import { testViewOptions } from './test-views.js';
+import { findStep, segPipelineSpecs } from '../config-pipeline.js';
 import { LoaderTrainData } from '../../train/loader-train-data.js';
 import type { EvalOptions, EvalReport, TaskRuntime } from '../task.js';
 import type { MIoUEvalPart } from '../eval-part.js';
@@ -18,24 +18,14 @@ import { sha256 } from '../sharding/hashes.js';
 import { imagesProgress } from '../sharding/shard-progress.js';
 import { shardRange } from '../sharding/shard-spec.js';
 
-function findStep(steps: readonly TransformStep[], type: string): TransformStep | undefined {
-  for (const s of steps) {
-    if (s.type === type) return s;
-    if (Array.isArray(s.transforms)) {
-      const found = findStep(s.transforms as unknown as TransformStep[], type);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
-function pair(v: JsonValue | undefined, fallback: [number, number]): [number, number] {
-  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number' ? [v[0], v[1]] : fallback;
-}
-
 /** The ADE20K split folder name of a config split ('images/training' -> 'training'). */
 function splitFolder(imgPrefix: string): string {
   return basename(imgPrefix.replace(/\/+$/, ''));
+}
+
+/** data.classes, else ADE20K's names for a 150-class model, else `class i`. */
+export function segmentationClassNames(classes: string[] | null, numClasses: number): string[] {
+  return classes ?? (numClasses === ADE20K_CLASSES.length ? [...ADE20K_CLASSES] : Array.from({ length: numClasses }, (_, i) => `class ${i}`));
 }
 
 /** An encoder-decoder segmentor on an ADE20K-format dataset: mmseg's iteration-based training and mIoU evaluation. */
@@ -50,8 +40,7 @@ export class SegmentationTask implements TaskRuntime<SegBatch> {
   }
 
   async classNames(): Promise<string[]> {
-    const k = this.model.numClasses;
-    return this.config.data.classes ?? (k === ADE20K_CLASSES.length ? [...ADE20K_CLASSES] : Array.from({ length: k }, (_, i) => `class ${i}`));
+    return segmentationClassNames(this.config.data.classes, this.model.numClasses);
   }
 
   async trainData(): Promise<LoaderTrainData<SegBatch>> {
@@ -78,16 +67,7 @@ export class SegmentationTask implements TaskRuntime<SegBatch> {
     if (opts.limit) all = all.slice(0, opts.limit);
     const { start, end } = opts.shard ? shardRange(all.length, opts.shard) : { start: 0, end: all.length };
     const items = all.slice(start, end);
-    const pipeline = d[opts.split].pipeline;
-    const aug = findStep(pipeline, 'MultiScaleFlipAug');
-    const norm = findStep(pipeline, 'Normalize');
-    const views: TestViewOptions = {
-      imgScale: pair(aug?.imgScale ?? findStep(pipeline, 'Resize')?.imgScale, [2048, 512]),
-      ratios: Array.isArray(aug?.imgRatios) ? (aug.imgRatios as number[]) : null,
-      flip: aug?.flip === true,
-      mean: Array.isArray(norm?.mean) ? (norm.mean as number[]) : undefined,
-      std: Array.isArray(norm?.std) ? (norm.std as number[]) : undefined,
-    };
+    const views = testViewOptions(d[opts.split].pipeline);
     const progress = imagesProgress('test', items.length, opts.progress ?? true, opts.shard);
     const wasTraining = this.model.training;
     this.model.eval();

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { ExperimentConfig } from '../../configs/types.js';
 import { UserError } from '../../core/errors.js';
-import { modelWeightsFile } from '../../train/model-weights.js';
+import { weightsFile } from '../../train/model-weights.js';
 
 export function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
@@ -44,6 +44,6 @@ export function configSha256(cfg: ExperimentConfig): string {
  * `work/iter_8.safetensors` are the same checkpoint to `mila merge`.
  */
 export function checkpointIdentity(checkpoint: string): { path: string; file: string; sha256: string } {
-  const file = modelWeightsFile(checkpoint);
+  const file = weightsFile(checkpoint);
   return { path: checkpoint, file, sha256: sha256File(file) };
 }

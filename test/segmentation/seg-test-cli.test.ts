@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,9 +38,7 @@ beforeAll(async () => {
     const rgb = Buffer.alloc(h * w * 3);
     for (let p = 0; p < h * w; p++) rgb[p * 3] = (p * 7) % 256;
     await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).jpeg().toFile(path.join(root, 'images/validation', `ADE_val_${i}.jpg`));
-    const png = new PNG({ width: w, height: h, colorType: 0, inputColorType: 0, bitDepth: 8 });
-    png.data = Buffer.from(rawLabels(h, w, i));
-    writeFileSync(path.join(root, 'annotations/validation', `ADE_val_${i}.png`), PNG.sync.write(png, { colorType: 0, inputColorType: 0, bitDepth: 8 }));
+    await sharp(rawLabels(h, w, i), { raw: { width: w, height: h, channels: 1 } }).toColourspace('b-w').png().toFile(path.join(root, 'annotations/validation', `ADE_val_${i}.png`));
   }
   // A model that predicts class 1 everywhere: the classifier has zero weights and a bias favouring class 1.
   const model = new EncoderDecoder(UPERNET_TINYCONV.model);
