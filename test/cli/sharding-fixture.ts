@@ -16,6 +16,8 @@ import { runMila } from './run-mila.js';
 export interface ShardingFixture {
   /** COCO val images (5, 128x96). */
   valImages: string[];
+  /** The synthetic COCO folder (annotations/, train2017/, val2017/). */
+  cocoRoot: string;
   adeRoot: string;
   det: { config: string; checkpoint: string };
   seg: { config: string; checkpoint: string };
@@ -59,5 +61,5 @@ export async function makeShardingFixture(tmp: string): Promise<ShardingFixture>
     for (let i = 0; i < w.length; i++) w[i] = w[i]! * 100;
     for (let c = SEG_CLASSES_USED; c < b.length; c++) b[c] = -1e4;
   });
-  return { valImages: images.map((im) => path.join(coco, 'val2017', im.file_name)), adeRoot, det, seg };
+  return { valImages: images.map((im) => path.join(coco, 'val2017', im.file_name)), cocoRoot: coco, adeRoot, det, seg };
 }
