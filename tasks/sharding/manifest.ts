@@ -47,7 +47,7 @@ export interface ShardManifest {
   range: PartRange;
   result: ShardResult;
   files: ShardFileEntry[];
-  /** Per-image outputs written beside (label maps, overlays, drawings): they must still exist when merging. */
+  /** Per-image outputs written beside (label maps, overlays, drawings), relative to the shards' folder: they must still exist when merging. */
   outputs: string[];
   host: string;
   pid: number;

@@ -109,7 +109,7 @@ function checkFiles(dir: string, x: Loaded): void {
     const bytes = readFileSync(path);
     if (bytes.length !== f.bytes || sha256(bytes) !== f.sha256) throw new UserError(`${path}: changed since shard ${label(x)} wrote it (size or sha256 differs from ${x.file}); rerun that shard`);
   }
-  const gone = x.m.outputs.find((o) => !existsSync(o));
+  const gone = x.m.outputs.map((o) => join(dir, o)).find((o) => !existsSync(o));
   if (gone) throw new UserError(`${gone}: missing (written by shard ${label(x)}, listed in ${x.file}); rerun that shard`);
 }
 

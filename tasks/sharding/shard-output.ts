@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { ExperimentConfig, JsonValue } from '../../configs/types.js';
 import { writeFileAtomic } from '../../core/checkpoint/atomic-write.js';
 import { UserError } from '../../core/errors.js';
@@ -76,7 +76,8 @@ export class ShardOutput {
       range: part.range,
       result: part.result,
       files: this.files,
-      outputs: part.outputs ?? [],
+      // Relative to the shared folder: the merge may see it mounted elsewhere, or run from another working directory.
+      outputs: (part.outputs ?? []).map((o) => relative(resolve(this.dir), resolve(o))),
       host: hostname(),
       pid: process.pid,
       startedAt: this.startedAt.toISOString(),

@@ -4,7 +4,7 @@
  * files; incomplete or inconsistent sets are one-line errors naming the shard. The scheduler examples (separate
  * processes, scheduler variables) are test/cli/scheduler-examples.test.ts.
  */
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -197,6 +197,11 @@ describe('infer --shard and mila merge', () => {
     const merged = ok(await runMila('merge', dir));
     expect(merged.out).toBe(one.out.replaceAll(oneDir, dir));
     for (const f of files(oneDir)) expect(bytes(path.join(dir, f)).equals(bytes(path.join(oneDir, f))), f).toBe(true);
+    // The shared folder seen elsewhere (another mount point, another working directory): the set is still whole.
+    const moved = path.join(tmp, 'infer-shards-moved');
+    renameSync(dir, moved);
+    expect(ok(await runMila('merge', moved)).out).toBe(merged.out);
+    renameSync(moved, dir);
     rmSync(path.join(dir, files(oneDir)[3]!));
     expect(await mergeError(dir)).toMatch(/: missing \(written by shard 1\/2, listed in shard-1-of-2\.manifest\.json\); rerun that shard$/);
   });
