@@ -32,6 +32,7 @@ const COMMANDS: Record<string, string> = {
   test: './commands/test.js',
   infer: './commands/infer.js',
   'seg-test': './commands/seg-test.js',
+  merge: './commands/merge.js',
   'coco-eval': './commands/coco-eval.js',
   'seg-eval': './commands/seg-eval.js',
   features: './commands/features.js',

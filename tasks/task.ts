@@ -4,6 +4,8 @@ import type { DetectionResult } from '../core/types/detection-result.js';
 import type { TrainableModel } from '../models/types.js';
 import type { Progress } from '../train/progress.js';
 import type { TrainData } from '../train/runner.js';
+import type { EvalPart } from './eval-part.js';
+import type { ShardSpec } from './sharding/shard-spec.js';
 
 /** What `mila test` prints and returns: named metrics plus the printed tables. */
 export interface EvalReport {
@@ -23,6 +25,8 @@ export interface EvalOptions {
   progress?: boolean;
   /** Share the images out to worker threads (`--workers N`, N > 1), each building the model from the config and this checkpoint. */
   workers?: WorkerOptions;
+  /** Only this shard's block of the images (`mila test --shard i/N`; evaluatePart). */
+  shard?: ShardSpec | null;
 }
 
 /** What worker threads need to build their own copy of the model (plain data). */
@@ -42,6 +46,8 @@ export interface TaskRuntime<B> {
   classNames(): Promise<string[]>;
   trainData(): Promise<TrainData<B>>;
   evaluate(opts: EvalOptions): Promise<EvalReport>;
+  /** What `evaluate` scores, unscored: the predictions of all images or of `opts.shard`'s (tasks/eval-part.ts). */
+  evaluatePart(opts: EvalOptions): Promise<EvalPart>;
   /** Detection only: run the test pipeline and the model on one image file (results in its pixel coordinates). */
   predictImage?(path: string): Promise<{ image: HostImage; result: DetectionResult }>;
 }

@@ -9,12 +9,23 @@ export class Progress {
   private readonly bar: cliProgress.SingleBar | null;
   private readonly stream: NodeJS.WriteStream;
   private readonly write: (line: string) => void;
+  /** Without a bar: a plain progress line at most this often (ms), and at the end; null = none. */
+  private readonly lineEveryMs: number | null;
+  private lastLine = -Infinity;
 
-  /** `write` receives log lines when no bar is drawn (default: the stream). */
-  constructor(label: string, total: number, opts: { stream?: NodeJS.WriteStream; enabled?: boolean; unit?: string; write?: (line: string) => void } = {}) {
+  /**
+   * `write` receives log lines when no bar is drawn (default: the stream). `lineEverySeconds`: where no bar can
+   * be drawn (a pipe, a cluster job's log), write `label value/total unit | info` lines that often and at the end.
+   */
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly opts: { stream?: NodeJS.WriteStream; enabled?: boolean; unit?: string; write?: (line: string) => void; lineEverySeconds?: number } = {},
+  ) {
     this.stream = opts.stream ?? process.stderr;
     this.write = opts.write ?? ((line) => this.stream.write(`${line}\n`));
     const enabled = (opts.enabled ?? true) && this.stream.isTTY === true;
+    this.lineEveryMs = !enabled && (opts.enabled ?? true) && opts.lineEverySeconds !== undefined ? opts.lineEverySeconds * 1000 : null;
     if (!enabled) {
       this.multi = null;
       this.bar = null;
@@ -36,6 +47,10 @@ export class Progress {
 
   update(value: number, info = ''): void {
     this.bar?.update(value, { info });
+    if (this.lineEveryMs !== null && (value >= this.total || performance.now() - this.lastLine >= this.lineEveryMs)) {
+      this.lastLine = performance.now();
+      this.write(`${this.label} ${value}/${this.total}${this.opts.unit ? ` ${this.opts.unit}` : ''}${info ? ` | ${info}` : ''}`);
+    }
   }
 
   log(line: string): void {

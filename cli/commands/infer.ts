@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { action, collectImport, IMPORT_HELP, setupBackend, type ImportOption } from '../action.js';
 import { resolveCheckpointArg } from '../../tasks/checkpoint-arg.js';
@@ -8,7 +8,6 @@ import { loadExperiment } from '../../train/experiment.js';
 import { loadModelWeights } from '../../train/model-weights.js';
 import { createTask } from '../../tasks/create-task.js';
 import { drawDetections } from '../../tasks/detection/draw-detections.js';
-import { Progress } from '../../train/progress.js';
 import type { ExperimentConfig } from '../../configs/types.js';
 import type { HostImage } from '../../core/types/data.js';
 import { decodeImageFile } from '../../datasets/image/decode-image.js';
@@ -17,8 +16,13 @@ import type { WorkerOptions } from '../../tasks/task.js';
 import type { DetectionInferShardSetup } from '../../tasks/detection/detection-infer-shard-task.js';
 import { mapInShardTask } from '../../tasks/shard-task.js';
 import { cliWorkerCount } from '../worker-count.js';
+import { noShardOption, openShardOutput, resolveShard, shardOption, shardsOption, type ShardCliOptions } from '../shard-option.js';
+import { drawingFiles } from '../../tasks/detection/drawing-files.js';
+import { imagesProgress } from '../../tasks/sharding/shard-progress.js';
+import { shardRange, type ShardSpec } from '../../tasks/sharding/shard-spec.js';
+import { finishInferShard } from '../../tasks/sharding/infer-shard.js';
 
-interface InferCliOptions extends ImportOption {
+interface InferCliOptions extends ImportOption, ShardCliOptions {
   outDir: string;
   scoreThr: string;
   set: string[];
@@ -34,13 +38,16 @@ export function register(program: Command): void {
     .argument('<config>', 'preset name or config .json (e.g. work_dirs/<name>/config.json)')
     .argument('<checkpoint>', 'weights: .safetensors (or a training checkpoint base path), an mmdet .pth, or zoo:<name> (mila zoo)')
     .argument('<image...>', 'image files (jpg/png/...)')
-    .requiredOption('--out-dir <dir>', 'where the PNGs go (<image name>.png)')
+    .requiredOption('--out-dir <dir>', 'where the PNGs go (<image name>.png); with --shard, also the folder all shards write their parts into')
     .option('--score-thr <t>', 'draw detections scoring at least this', '0.3')
     .option('--set <key=value...>', 'override config keys', [])
     .option('--import <module>', IMPORT_HELP, collectImport, [] as string[])
     .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
     .option('--workers <n>', 'worker threads sharing the images, each with its own backend and model (default: the number of cores; 1 = in this thread)')
     .option('--no-progress', 'no progress bar')
+    .addOption(shardOption())
+    .addOption(shardsOption())
+    .addOption(noShardOption())
     .action(
       action('infer', async (configArg: string, checkpointArg: string, images: string[], opts: InferCliOptions) => {
         const scoreThr = Number(opts.scoreThr);
@@ -48,16 +55,27 @@ export function register(program: Command): void {
         const workers = cliWorkerCount(opts.workers);
         const cfg = loadExperiment(configArg, opts.set, opts.import);
         if (cfg.task !== 'detection') throw new UserError(`${cfg.name}: mila infer draws detections; for segmentation use mila seg-test --show-dir`);
+        const shard = resolveShard(opts);
+        // Shards split the images by sorted position (the same in every shard, whatever order a shell expanded them in).
+        const all = shard ? images.map((p) => resolve(p)).sort() : images;
+        const { start, end } = shard ? shardRange(all.length, shard) : { start: 0, end: all.length };
+        const mine = all.slice(start, end);
         const backend = await setupBackend(opts);
         const checkpoint = await resolveCheckpointArg(checkpointArg, { progress: opts.progress });
+        const output = shard ? openShardOutput(shard, opts.outDir, 'infer', cfg, checkpoint) : null;
         const task = await createTask(cfg);
         const report = loadModelWeights(task.model, checkpoint);
         if (report) process.stderr.write(`${report}\n`);
         task.model.eval();
         const names = await task.classNames();
         mkdirSync(opts.outDir, { recursive: true });
-        const shards = workers > 1 && images.length > 1 ? { count: workers, checkpoint, backend } : undefined;
-        const written = await inferImages(task, names, images, opts.outDir, scoreThr, opts.progress, shards);
+        const shards = workers > 1 && mine.length > 1 ? { count: workers, checkpoint, backend } : undefined;
+        const files = drawingFiles(all, opts.outDir).slice(start, end);
+        const written = await inferImages(task, names, mine, opts.outDir, scoreThr, opts.progress, shards, { files, shard });
+        if (output) {
+          process.stdout.write(`${finishInferShard(output, { all, start, end, written, run: { scoreThr, backend } })}\n`);
+          return;
+        }
         for (const w of written) process.stdout.write(`${w.out}: ${w.drawn} detections drawn (${w.total} above 0.05)\n`);
       }),
     );
@@ -72,21 +90,19 @@ export async function inferImages(
   scoreThr: number,
   progressBar = true,
   workers?: WorkerOptions,
+  naming?: { files: readonly string[]; shard: ShardSpec | null },
 ): Promise<{ image: string; out: string; drawn: number; total: number; seconds: number }[]> {
   if (!task.predictImage) throw new UserError(`${task.config.name}: this task cannot predict single images`);
   const predictions = workers ? predictInWorkers(task.config, images, workers) : predictInProcess(task, images);
-  const progress = new Progress('infer', images.length, { enabled: progressBar, unit: 'images' });
+  const progress = imagesProgress('infer', images.length, progressBar, naming?.shard);
+  const files = naming?.files ?? drawingFiles(images, outDir);
   const out: { image: string; out: string; drawn: number; total: number; seconds: number }[] = [];
-  const used = new Set<string>();
   try {
     let t0 = performance.now();
     let i = 0;
     for await (const { image, result } of predictions) {
       const path = images[i]!;
-      let name = basename(path, extname(path));
-      while (used.has(name)) name += '_';
-      used.add(name);
-      const file = join(outDir, `${name}.png`);
+      const file = files[i]!;
       const drawn = await drawDetections(image, result, classNames, file, scoreThr);
       // With workers this is the time between finished images, not one image's compute time.
       out.push({ image: path, out: file, drawn, total: result.scores.length, seconds: (performance.now() - t0) / 1000 });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { action, collectImport, IMPORT_HELP, setupBackend, type ImportOption } from '../action.js';
 import { resolveCheckpointArg } from '../../tasks/checkpoint-arg.js';
@@ -5,7 +6,6 @@ import { UserError } from '../../core/errors.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { importCustomModules } from '../../train/custom-imports.js';
 import { loadModelWeights } from '../../train/model-weights.js';
-import { Progress } from '../../train/progress.js';
 import { formatMIoUReport } from '../../eval/miou/table.js';
 import { EncoderDecoder, type EncoderDecoderConfig, type SegTestConfig } from '../../models/segmentor/encoder-decoder.js';
 import { listAde20kSplit } from '../../datasets/ade20k/ade20k-split.js';
@@ -15,8 +15,12 @@ import { evaluateSegmentorInWorkers } from '../../tasks/segmentation/evaluate-wo
 import { cliWorkerCount } from '../worker-count.js';
 import { testViewOptions } from '../../tasks/segmentation/test-views.js';
 import { findStep } from '../../tasks/config-pipeline.js';
+import { noShardOption, openShardOutput, resolveShard, shardOption, shardsOption, type ShardCliOptions } from '../shard-option.js';
+import { shardRange } from '../../tasks/sharding/shard-spec.js';
+import { imagesProgress } from '../../tasks/sharding/shard-progress.js';
+import { finishSegTestShard } from '../../tasks/sharding/seg-test-shard.js';
 
-interface SegTestCliOptions extends ImportOption {
+interface SegTestCliOptions extends ImportOption, ShardCliOptions {
   dataRoot: string;
   split: string;
   mode?: string;
@@ -53,7 +57,7 @@ export function register(program: Command): void {
     .option('--split <name>', 'split folder name', 'validation')
     .option('--mode <mode>', 'whole | slide (default: the config\'s test_cfg)')
     .option('--aug-test', 'multi-scale (ratios 0.5..1.75) and flip test, softmax-averaged (the "MS" numbers)')
-    .option('--out-dir <dir>', 'write predictions as PNG label maps (class indices 0..N-1)')
+    .option('--out-dir <dir>', 'write predictions as PNG label maps (class indices 0..N-1); with --shard, also the folder all shards write their parts into')
     .option('--show-dir <dir>', 'write colour overlays (ADE20K palette, opacity 0.5)')
     .option('--json', 'end with one JSON line: aAcc, mIoU, mAcc, IoU, Acc (fractions, NaN as null), numImages, imagesPerSecond, peakRssMB')
     .option('--limit <n>', 'evaluate only the first n images')
@@ -62,6 +66,9 @@ export function register(program: Command): void {
     .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
     .option('--workers <n>', 'worker threads sharing the images, each with its own backend and model (default: the number of cores; 1 = in this thread)')
     .option('--no-progress', 'no progress bar')
+    .addOption(shardOption())
+    .addOption(shardsOption())
+    .addOption(noShardOption())
     .action(
       action('seg-test', async (configArg: string, checkpointArg: string, opts: SegTestCliOptions) => {
         const cfg = loadExperiment(configArg, opts.set, opts.import);
@@ -73,14 +80,19 @@ export function register(program: Command): void {
         const limit = opts.limit === undefined ? undefined : Number(opts.limit);
         if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UserError(`--limit must be a positive integer, got '${opts.limit}'`);
         let workers = cliWorkerCount(opts.workers);
-        let items = listAde20kSplit(opts.dataRoot, opts.split);
-        if (limit !== undefined) items = items.slice(0, limit);
+        const shard = resolveShard(opts);
+        if (shard && opts.json) throw new UserError('--json: a shard prints no metrics; `mila merge DIR` prints them and writes DIR/results.miou.json');
+        let all = listAde20kSplit(opts.dataRoot, opts.split);
+        if (limit !== undefined) all = all.slice(0, limit);
+        const { start, end } = shard ? shardRange(all.length, shard) : { start: 0, end: all.length };
+        const items = all.slice(start, end);
 
         // One worker (or one image) keeps everything in this thread: no worker start-up, no dist/ needed.
         workers = Math.min(workers, items.length);
         const backend = await setupBackend(opts);
         await importCustomModules(cfg.customImports);
         const checkpoint = await resolveCheckpointArg(checkpointArg, { progress: opts.progress });
+        const output = shard ? openShardOutput(shard, opts.outDir, 'seg-test', cfg, checkpoint) : null;
         const model = new EncoderDecoder(modelCfg);
         const report = loadModelWeights(model, checkpoint);
         if (report) process.stderr.write(`${report}\n`);
@@ -89,7 +101,7 @@ export function register(program: Command): void {
         const numClasses = modelCfg.decodeHead.numClasses;
         const reduceZeroLabel = cfg.data.type === 'ADE20KDataset' || findStep(cfg.data.test.pipeline, 'LoadAnnotations')?.reduceZeroLabel === true;
 
-        const progress = new Progress('seg-test', items.length, { enabled: opts.progress, unit: 'images' });
+        const progress = imagesProgress('seg-test', items.length, opts.progress, shard);
         const t0 = performance.now();
         let result;
         try {
@@ -106,6 +118,12 @@ export function register(program: Command): void {
         } finally {
           progress.stop();
           model.dispose();
+        }
+        if (output) {
+          const run = { dataRoot: path.resolve(opts.dataRoot), split: opts.split, limit: limit ?? null, mode: testCfg.mode, views, reduceZeroLabel, backend };
+          const classNames = numClasses === ADE20K_CLASSES.length ? ADE20K_CLASSES : null;
+          process.stdout.write(`${finishSegTestShard(output, { all, start, end, totals: result.totals, classNames, showDir: opts.showDir ?? null, run })}\n`);
+          return;
         }
         const r = result.metrics;
         const peakRssMB = Math.round(result.peakRss / 2 ** 20);

@@ -29,6 +29,18 @@ export interface MIoUResult {
   numImages: number;
 }
 
+/**
+ * The accumulated per-class areas (pixel counts) and image count: what `intersect_and_union` sums. They are
+ * integers, exact in float64 below 2^53 (about 9e15 pixels), so totals of disjoint image sets add up to the
+ * totals of one pass over all of them, in any order: how `mila merge` combines sharded runs.
+ */
+export interface MIoUTotals {
+  intersect: number[];
+  predArea: number[];
+  labelArea: number[];
+  numImages: number;
+}
+
 /** np.nanmean: NaNs count as 0 in numpy's pairwise sum and are left out of the count. */
 export function nanMean(xs: readonly number[]): number {
   const filled = xs.map((x) => (Number.isNaN(x) ? 0 : x));
@@ -143,6 +155,26 @@ export class MIoUAccumulator {
 
   get numImages(): number {
     return this.images;
+  }
+
+  totals(): MIoUTotals {
+    return { intersect: Array.from(this.intersect), predArea: Array.from(this.predArea), labelArea: Array.from(this.labelArea), numImages: this.images };
+  }
+
+  /** Add the totals of other images (another shard's `totals()`), as if they had been added here one by one. */
+  addTotals(t: MIoUTotals): void {
+    const N = this.numClasses;
+    for (const [name, xs] of [['intersect', t.intersect], ['predArea', t.predArea], ['labelArea', t.labelArea]] as const) {
+      if (xs.length !== N) throw new Error(`${name} has ${xs.length} classes, expected ${N}`);
+      if (!xs.every((x) => Number.isSafeInteger(x) && x >= 0)) throw new Error(`${name} must hold non-negative integer pixel counts`);
+    }
+    if (!Number.isSafeInteger(t.numImages) || t.numImages < 0) throw new Error(`numImages must be a non-negative integer, got ${t.numImages}`);
+    for (let c = 0; c < N; c++) {
+      this.intersect[c]! += t.intersect[c]!;
+      this.predArea[c]! += t.predArea[c]!;
+      this.labelArea[c]! += t.labelArea[c]!;
+    }
+    this.images += t.numImages;
   }
 
   /** aAcc, IoU, Acc and their nan-means, as total_area_to_metrics + np.nanmean. */

@@ -6,7 +6,7 @@ import { decodeImageFile } from '../../datasets/image/decode-image.js';
 import { buildDetPipeline } from '../../datasets/pipelines/build-pipeline.js';
 import type { DetTransform } from '../../datasets/transforms/transform.js';
 import type { DetBatch, DetSample, HostImage } from '../../core/types/data.js';
-import { COCO, COCOeval, type CocoResult } from '../../eval/coco/index.js';
+import type { CocoResult } from '../../eval/coco/index.js';
 import { MaskRCNN } from '../../models/detector/mask-rcnn.js';
 import type { MaskRCNNConfig } from '../../models/detector/mask-rcnn-config.js';
 import { detPipelineSpecs } from '../config-pipeline.js';
@@ -16,10 +16,14 @@ import { cocoTrainData, openCocoSplit, type CocoSplit } from './detection-data.j
 import { collateDet } from '../../datasets/loader/collate.js';
 import { COCO_CLASSES } from '../../datasets/coco/coco-classes.js';
 import type { LoaderTrainData } from '../../train/loader-train-data.js';
-import { Progress } from '../../train/progress.js';
 import type { EvalOptions, EvalReport, TaskRuntime, WorkerOptions } from '../task.js';
 import { mapInShardTask } from '../shard-task.js';
 import type { DetectionShardSetup } from './detection-shard-task.js';
+import type { CocoEvalPart } from '../eval-part.js';
+import { reportEvalPart } from '../eval-report.js';
+import { sha256 } from '../sharding/hashes.js';
+import { imagesProgress } from '../sharding/shard-progress.js';
+import { shardRange } from '../sharding/shard-spec.js';
 
 /** One image's detections as COCO results (bbox, and segm as compressed RLE when masks were asked for). */
 export interface ImageCocoResults {
@@ -27,8 +31,6 @@ export interface ImageCocoResults {
   bbox: CocoResult[];
   segm: CocoResult[];
 }
-
-const STAT_NAMES = ['mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l'];
 
 /** Mask R-CNN on a COCO-format dataset: mmdet's train / single-GPU test / inference paths. */
 export class DetectionTask implements TaskRuntime<DetBatch> {
@@ -73,25 +75,32 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
 
   /** mmdet single_gpu_test + CocoDataset.evaluate: one image per batch, COCO results, pycocotools summaries. */
   async evaluate(opts: EvalOptions): Promise<EvalReport> {
-    const metrics = opts.metrics ?? this.config.evaluation.metrics;
+    return reportEvalPart(await this.evaluatePart(opts), opts.out ?? null);
+  }
+
+  /** The COCO results of the split's images (all of them, or `opts.shard`'s block), in image order. */
+  async evaluatePart(opts: EvalOptions): Promise<CocoEvalPart> {
+    const metrics = (opts.metrics ?? this.config.evaluation.metrics) as ('bbox' | 'segm')[];
     for (const m of metrics) if (m !== 'bbox' && m !== 'segm') throw new UserError(`--eval ${m}: detection metrics are bbox and segm`);
-    const { dataset, pipeline } = this.split(opts.split);
+    const { dataset } = this.split(opts.split);
     const n = Math.min(opts.limit ?? Infinity, dataset.length);
+    const allIds = Array.from({ length: n }, (_, i) => dataset.imageInfo(i).id);
+    const { start, end } = opts.shard ? shardRange(n, opts.shard) : { start: 0, end: n };
     const withMask = metrics.includes('segm') || opts.out !== null;
     const wasTraining = this.model.training;
     this.model.eval();
-    const results = { bbox: [] as CocoResult[], segm: [] as CocoResult[] };
-    const imgIds: number[] = [];
-    const progress = new Progress('test', n, { enabled: opts.progress ?? true, unit: 'images' });
+    const part: CocoEvalPart = { kind: 'coco', range: { total: n, start, end, listSha256: sha256(JSON.stringify(allIds)) }, annFile: dataset.opts.annFile, metrics, withMask, imageIds: [], bbox: [], segm: [] };
+    const indices = Array.from({ length: end - start }, (_, i) => start + i);
+    const progress = imagesProgress('test', indices.length, opts.progress ?? true, opts.shard);
     const t0 = performance.now();
     try {
       // Results are merged in image order either way, so COCOeval sees the same list.
-      const images = opts.workers && opts.workers.count > 1 && n > 1 ? this.predictInWorkers(opts.split, n, withMask, opts.workers) : this.predictInProcess(opts.split, n, withMask);
+      const images = opts.workers && opts.workers.count > 1 && indices.length > 1 ? this.predictInWorkers(opts.split, indices, withMask, opts.workers) : this.predictInProcess(opts.split, indices, withMask);
       let i = 0;
       for await (const coco of images) {
-        results.bbox.push(...coco.bbox);
-        results.segm.push(...coco.segm);
-        imgIds.push(coco.imageId);
+        part.bbox.push(...coco.bbox);
+        part.segm.push(...coco.segm);
+        part.imageIds.push(coco.imageId);
         i++;
         progress.update(i, `${((performance.now() - t0) / 1000 / i).toFixed(2)} s/img`);
       }
@@ -99,34 +108,14 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
       progress.stop();
       this.model.train(wasTraining);
     }
-    const lines: string[] = [];
-    if (opts.out) {
-      const base = opts.out.replace(/\.json$/, '');
-      for (const kind of ['bbox', 'segm'] as const) {
-        if (kind === 'segm' && !withMask) continue;
-        writeOutputFile(`${base}.${kind}.json`, JSON.stringify(results[kind]));
-        lines.push(`wrote ${results[kind].length} ${kind} results to ${base}.${kind}.json`);
-      }
-    }
-    const out: Record<string, number> = {};
-    const gt = metrics.length ? new COCO(dataset.opts.annFile) : null;
-    for (const kind of metrics as ('bbox' | 'segm')[]) {
-      lines.push(`Evaluating ${kind}...`);
-      const E = new COCOeval(gt!, gt!.loadRes(results[kind]), kind, { log: () => {} });
-      E.params.imgIds = [...new Set(imgIds)].sort((a, b) => a - b);
-      E.evaluate();
-      E.accumulate();
-      const stats = E.summarize();
-      lines.push(...E.summaryLines);
-      STAT_NAMES.forEach((s, k) => (out[`${kind}_${s}`] = stats[k]!));
-    }
-    return { metrics: out, lines };
+    return part;
   }
 
-  /** The first n images of a split, one at a time in this thread (the next one loading meanwhile). */
-  private async *predictInProcess(split: 'val' | 'test', n: number, withMask: boolean): AsyncGenerator<ImageCocoResults> {
+  /** The images at `indices` of a split, one at a time in this thread (the next one loading meanwhile). */
+  private async *predictInProcess(split: 'val' | 'test', indices: readonly number[], withMask: boolean): AsyncGenerator<ImageCocoResults> {
     const { dataset, pipeline } = this.split(split);
-    const load = (i: number) => dataset.get(i).then((s) => this.testSample(s, pipeline));
+    const load = (i: number) => dataset.get(indices[i]!).then((s) => this.testSample(s, pipeline));
+    const n = indices.length;
     let pending = n > 0 ? load(0) : null;
     for (let i = 0; i < n; i++) {
       const sample = await pending!;
@@ -136,10 +125,9 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
     }
   }
 
-  /** The first n images of a split on worker threads (tasks/detection/detection-shard-task.ts), in image order. */
-  private async *predictInWorkers(split: 'val' | 'test', n: number, withMask: boolean, workers: WorkerOptions): AsyncGenerator<ImageCocoResults> {
+  /** The images at `indices` of a split on worker threads (tasks/detection/detection-shard-task.ts), in image order. */
+  private async *predictInWorkers(split: 'val' | 'test', indices: readonly number[], withMask: boolean, workers: WorkerOptions): AsyncGenerator<ImageCocoResults> {
     const setup: DetectionShardSetup = { backend: workers.backend, imports: this.config.customImports, checkpoint: workers.checkpoint, config: this.config, split, withMask };
-    const indices = Array.from({ length: n }, (_, i) => i);
     yield* mapInShardTask<DetectionShardSetup, number, ImageCocoResults>('tasks/detection/detection-shard-task.js', setup, indices, workers.count);
   }
 

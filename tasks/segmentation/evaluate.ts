@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { HostImage } from '../../core/types/data.js';
 import { decodeImageFile } from '../../datasets/image/decode-image.js';
 import { readLabelPngFile as readLabelPng } from '../../core/io/label-png.js';
-import { MIoUAccumulator, type MIoUResult } from '../../eval/miou/accumulator.js';
+import { MIoUAccumulator, type MIoUResult, type MIoUTotals } from '../../eval/miou/accumulator.js';
 import { UserError } from '../../core/errors.js';
 import type { EncoderDecoder, SegTestConfig } from '../../models/segmentor/encoder-decoder.js';
 import { predictLabelMap } from '../../models/segmentor/inference.js';
@@ -25,6 +25,8 @@ export interface SegEvaluateOptions {
 
 export interface SegEvaluateResult {
   metrics: MIoUResult;
+  /** The per-class pixel counts behind `metrics` (what a shard hands to `mila merge`). */
+  totals: MIoUTotals;
   seconds: number;
   imagesPerSecond: number;
   /** Largest resident set size seen between images, in bytes. */
@@ -64,7 +66,7 @@ export class SegPredictionScorer {
 
   result(): SegEvaluateResult {
     const seconds = (performance.now() - this.t0) / 1000;
-    return { metrics: this.acc.result(), seconds, imagesPerSecond: this.done / Math.max(seconds, 1e-9), peakRss: this.peakRss };
+    return { metrics: this.acc.result(), totals: this.acc.totals(), seconds, imagesPerSecond: this.done / Math.max(seconds, 1e-9), peakRss: this.peakRss };
   }
 }
 

@@ -4,7 +4,6 @@ import type { ExperimentConfig } from '../../configs/types.js';
 import { Ade20kDataset } from '../../datasets/ade20k/ade20k-dataset.js';
 import { segLoader } from '../../datasets/loader/data-loader.js';
 import type { SegBatch } from '../../core/types/data.js';
-import { formatMIoUReport } from '../../eval/miou/table.js';
 import { EncoderDecoder, type EncoderDecoderConfig } from '../../models/segmentor/encoder-decoder.js';
 import { ADE20K_CLASSES } from '../../datasets/ade20k/ade20k-classes.js';
 import { listAde20kSplit } from '../../datasets/ade20k/ade20k-split.js';
@@ -12,8 +11,12 @@ import { evaluateSegmentor } from './evaluate.js';
 import { testViewOptions } from './test-views.js';
 import { findStep, segPipelineSpecs } from '../config-pipeline.js';
 import { LoaderTrainData } from '../../train/loader-train-data.js';
-import { Progress } from '../../train/progress.js';
 import type { EvalOptions, EvalReport, TaskRuntime } from '../task.js';
+import type { MIoUEvalPart } from '../eval-part.js';
+import { reportEvalPart } from '../eval-report.js';
+import { sha256 } from '../sharding/hashes.js';
+import { imagesProgress } from '../sharding/shard-progress.js';
+import { shardRange } from '../sharding/shard-spec.js';
 
 /** The ADE20K split folder name of a config split ('images/training' -> 'training'). */
 function splitFolder(imgPrefix: string): string {
@@ -52,14 +55,21 @@ export class SegmentationTask implements TaskRuntime<SegBatch> {
 
   /** mmseg single_gpu_test + ADE20KDataset.evaluate('mIoU'), streaming (see tasks/segmentation/evaluate.ts). */
   async evaluate(opts: EvalOptions): Promise<EvalReport> {
+    return reportEvalPart(await this.evaluatePart(opts), null);
+  }
+
+  /** The per-class pixel counts of the split's images (all of them, or `opts.shard`'s block). */
+  async evaluatePart(opts: EvalOptions): Promise<MIoUEvalPart> {
     const metrics = opts.metrics ?? this.config.evaluation.metrics;
     for (const m of metrics) if (m !== 'mIoU') throw new UserError(`--eval ${m}: segmentation reports mIoU`);
     if (opts.out) throw new UserError(`--out ${opts.out}: segmentation results are label maps; write them with mila seg-test --out-dir <dir>`);
     const d = this.config.data;
-    let items = listAde20kSplit(d.root, splitFolder(d[opts.split].imgPrefix));
-    if (opts.limit) items = items.slice(0, opts.limit);
+    let all = listAde20kSplit(d.root, splitFolder(d[opts.split].imgPrefix));
+    if (opts.limit) all = all.slice(0, opts.limit);
+    const { start, end } = opts.shard ? shardRange(all.length, opts.shard) : { start: 0, end: all.length };
+    const items = all.slice(start, end);
     const views = testViewOptions(d[opts.split].pipeline);
-    const progress = new Progress('test', items.length, { enabled: opts.progress ?? true, unit: 'images' });
+    const progress = imagesProgress('test', items.length, opts.progress ?? true, opts.shard);
     const wasTraining = this.model.training;
     this.model.eval();
     try {
@@ -72,9 +82,8 @@ export class SegmentationTask implements TaskRuntime<SegBatch> {
         showDir: null,
         onImage: (done) => progress.update(done),
       });
-      const m = r.metrics;
-      const names = await this.classNames();
-      return { metrics: { aAcc: m.aAcc, mIoU: m.mIoU, mAcc: m.mAcc }, lines: formatMIoUReport(m, names).split('\n') };
+      const range = { total: all.length, start, end, listSha256: sha256(JSON.stringify(all.map((it) => it.name))) };
+      return { kind: 'miou', range, classNames: await this.classNames(), names: items.map((it) => it.name), totals: r.totals };
     } finally {
       progress.stop();
       this.model.train(wasTraining);

@@ -11,6 +11,7 @@ import * as configs from '../../cli/commands/configs.js';
 import * as exportCommand from '../../cli/commands/export.js';
 import * as features from '../../cli/commands/features.js';
 import * as zoo from '../../cli/commands/zoo.js';
+import * as merge from '../../cli/commands/merge.js';
 
 export interface MilaRun {
   out: string;
@@ -27,7 +28,7 @@ export interface MilaRun {
  */
 export async function runMila(...args: string[]): Promise<MilaRun> {
   const program = new Command().exitOverride();
-  for (const c of [makeData, train, test, infer, segTest, cocoEval, segEval, configs, exportCommand, features, zoo]) c.register(program);
+  for (const c of [makeData, train, test, infer, segTest, cocoEval, segEval, configs, exportCommand, features, zoo, merge]) c.register(program);
   const out: string[] = [];
   const err: string[] = [];
   const capture = (sink: string[]) => (s: string | Uint8Array, ...rest: unknown[]) => {
