@@ -43,8 +43,6 @@ export function register(program: Command): void {
     .addOption(noShardOption())
     .action(
       action('test', async (configArg: string, checkpointArg: string, opts: TestCliOptions) => {
-        // As mmdet's tools/test.py: a run that neither evaluates nor writes anything is a mistake, not a no-op.
-        if (!opts.eval && !opts.out) throw new UserError('specify at least one operation: --eval <metrics> (bbox segm, or mIoU) and/or --out <file>');
         if (opts.split !== 'val' && opts.split !== 'test') throw new UserError(`--split must be val or test, got '${opts.split}'`);
         const limit = opts.limit === undefined ? undefined : Number(opts.limit);
         if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UserError(`--limit must be a positive integer, got '${opts.limit}'`);
@@ -52,6 +50,9 @@ export function register(program: Command): void {
         const shard = resolveShard(opts);
         if (shard && opts.out) throw new UserError('--out is the results file of one run; shards write into --out-dir, and `mila merge DIR --out FILE` writes the merged file');
         if (!shard && opts.outDir) throw new UserError('--out-dir is the folder of a sharded run: add --shard i/N (or run under a scheduler); for one run, use --out FILE');
+        // As mmdet's tools/test.py: a run that neither evaluates nor writes anything is a mistake, not a no-op. A shard
+        // always writes its part (evaluated by mila merge, with --eval or the config's metrics).
+        if (!shard && !opts.eval && !opts.out) throw new UserError('specify at least one operation: --eval <metrics> (bbox segm, or mIoU) and/or --out <file>');
         const cfg = loadExperiment(configArg, opts.set, opts.import);
         const backend = await setupBackend(opts);
         const checkpoint = await resolveCheckpointArg(checkpointArg, { progress: opts.progress });
@@ -59,7 +60,7 @@ export function register(program: Command): void {
         const task = await createTask(cfg);
         const report = loadModelWeights(task.model, checkpoint);
         if (report) process.stderr.write(`${report}\n`);
-        const evalOpts: EvalOptions = { split: opts.split, limit, out: opts.out ?? null, metrics: opts.eval ?? [], progress: opts.progress, workers: { count: workers, checkpoint, backend } };
+        const evalOpts: EvalOptions = { split: opts.split, limit, out: opts.out ?? null, metrics: opts.eval ?? (shard ? undefined : []), progress: opts.progress, workers: { count: workers, checkpoint, backend } };
         if (output) {
           process.stdout.write(`${await runTestShard(task, output, { ...evalOpts, backend })}\n`);
           return;

@@ -177,7 +177,7 @@ describe('seg-test --shard and mila merge (mIoU)', () => {
   });
 
   it('mila test on a segmentation config: 2 shards merge into the tables of one run', async () => {
-    const one = ok(await runMila('test', fx.seg.config, fx.seg.checkpoint, '--split', 'val', ...COMMON));
+    const one = ok(await runMila('test', fx.seg.config, fx.seg.checkpoint, '--split', 'val', '--eval', 'mIoU', ...COMMON));
     const dir = path.join(tmp, 'seg-test-cmd');
     for (const i of [0, 1]) ok(await runMila('test', fx.seg.config, fx.seg.checkpoint, '--split', 'val', '--shard', `${i}/2`, '--out-dir', dir, ...COMMON));
     const merged = ok(await runMila('merge', dir));
