@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { numel, type HostDType, type StateDict } from '../host-tensor.js';
-import { writeFileAtomic } from './atomic-write.js';
 import { ITEM_SIZE, bytesOf, hostDataFromBytes } from './dtypes.js';
 
 const TO_SAFETENSORS: Record<HostDType, string> = {
@@ -40,9 +38,11 @@ export function looksLikeSafetensors(bytes: Uint8Array): boolean {
   return n > 1 && n <= MAX_HEADER && bytes[8] === 0x7b;
 }
 
-/** Read a .safetensors file (tensors in file order, plus its metadata). */
-export function readSafetensorsFile(path: string, bytes?: Uint8Array): SafetensorsFile {
-  const data = bytes ?? new Uint8Array(readFileSync(path));
+/**
+ * Parse the bytes of a .safetensors file (tensors in file order, plus its metadata); `path` names their origin
+ * in errors. File functions: core/checkpoint/safetensors-file.ts.
+ */
+export function readSafetensorsBytes(path: string, data: Uint8Array): SafetensorsFile {
   if (data.length < 8) throw new UserError(`${path}: truncated safetensors file (${data.length} bytes)`);
   const headerLen = Number(new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true));
   if (headerLen > MAX_HEADER || data[8] !== 0x7b) throw new UserError(`${path}: not a safetensors file (bad header)`);
@@ -74,11 +74,6 @@ export function readSafetensorsFile(path: string, bytes?: Uint8Array): Safetenso
   return { tensors, metadata };
 }
 
-/** Read a .safetensors file's tensors as a state dict. */
-export function readSafetensors(path: string): StateDict {
-  return readSafetensorsFile(path).tensors;
-}
-
 /** Encode a state dict as safetensors bytes (header padded to 8 bytes, tensors in insertion order). */
 export function encodeSafetensors(sd: StateDict, metadata?: Record<string, string>): Uint8Array[] {
   const header: Record<string, unknown> = {};
@@ -95,15 +90,10 @@ export function encodeSafetensors(sd: StateDict, metadata?: Record<string, strin
     offset += bytes.length;
     chunks.push(bytes);
   }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(json);
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const headerBytes = new Uint8Array(json.length + ((8 - ((8 + json.length) % 8)) % 8)).fill(0x20);
+  headerBytes.set(json);
   const prefix = new Uint8Array(8);
   new DataView(prefix.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   return [prefix, headerBytes, ...chunks];
-}
-
-/** Write a state dict as .safetensors, atomically (temporary file in the same directory, fsync, rename). */
-export function writeSafetensors(path: string, sd: StateDict, metadata?: Record<string, string>): void {
-  writeFileAtomic(path, encodeSafetensors(sd, metadata));
 }

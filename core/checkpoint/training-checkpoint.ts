@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { UserError } from '../errors.js';
 import type { StateDict } from '../host-tensor.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { readSafetensors, writeSafetensors } from './safetensors.js';
+import { readSafetensors, writeSafetensors } from './safetensors-file.js';
 
 export const TRAINING_CHECKPOINT_FORMAT = 'mila-training-checkpoint/1';
 
