@@ -23,6 +23,6 @@ export type { TrainableModel, LossTerms } from './models/types.js';
 
 export * as datasets from './datasets/index.js';
 export * as evaluation from './eval/index.js';
-export * as configs from './configs/index.js';
+export * as configs from './configs/config-file.js';
 export { Runner } from './train/runner.js';
 export { AdamW } from './train/adamw.js';

@@ -1,4 +1,5 @@
-import { applyOverrides, resolveConfig } from '../configs/index.js';
+import { applyOverrides } from '../configs/index.js';
+import { resolveConfig } from '../configs/config-file.js';
 import type { ExperimentConfig } from '../configs/types.js';
 import { UserError } from '../core/errors.js';
 import { loadCheckpoint, stripPrefix } from '../core/checkpoint/index.js';
