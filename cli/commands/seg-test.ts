@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, setupBackend } from '../action.js';
 import { UserError } from '../../core/errors.js';
-import type { ExperimentConfig, JsonValue, TransformStep } from '../../configs/types.js';
+import type { ExperimentConfig } from '../../configs/types.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { loadModelWeights } from '../../train/model-weights.js';
 import { Progress } from '../../train/progress.js';
@@ -13,6 +13,7 @@ import { evaluateSegmentor, type SegEvaluateOptions, type SegEvaluateResult } fr
 import { evaluateSegmentorInWorkers } from '../../tasks/segmentation/evaluate-workers.js';
 import { cliWorkerCount } from '../worker-count.js';
 import { MS_RATIOS, type TestViewOptions } from '../../tasks/segmentation/test-views.js';
+import { findStep, testViewOptions } from '../../tasks/segmentation/test-view-options.js';
 
 interface SegTestCliOptions {
   dataRoot: string;
@@ -29,32 +30,10 @@ interface SegTestCliOptions {
   progress: boolean;
 }
 
-function findStep(steps: readonly TransformStep[], type: string): TransformStep | undefined {
-  for (const s of steps) {
-    if (s.type === type) return s;
-    const inner = s.transforms;
-    if (Array.isArray(inner)) {
-      const found = findStep(inner as unknown as TransformStep[], type);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
-function pair(v: JsonValue | undefined, fallback: [number, number]): [number, number] {
-  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number' ? [v[0], v[1]] : fallback;
-}
-
 /** The test scale and flip of the config's test pipeline (mmseg MultiScaleFlipAug), with --aug-test's ratios and flip. */
 function viewOptions(cfg: ExperimentConfig, augTest: boolean): TestViewOptions {
-  const aug = findStep(cfg.data.test.pipeline, 'MultiScaleFlipAug');
-  const imgScale = pair(aug?.imgScale ?? findStep(cfg.data.test.pipeline, 'Resize')?.imgScale, [2048, 512]);
-  const norm = findStep(cfg.data.test.pipeline, 'Normalize');
-  const mean = Array.isArray(norm?.mean) ? (norm.mean as number[]) : undefined;
-  const std = Array.isArray(norm?.std) ? (norm.std as number[]) : undefined;
-  if (augTest) return { imgScale, ratios: MS_RATIOS, flip: true, mean, std };
-  const ratios = Array.isArray(aug?.imgRatios) ? (aug.imgRatios as number[]) : null;
-  return { imgScale, ratios, flip: aug?.flip === true, mean, std };
+  const views = testViewOptions(cfg.data.test.pipeline);
+  return augTest ? { ...views, ratios: MS_RATIOS, flip: true } : views;
 }
 
 /** Worker failures arrive as plain errors naming the item; they are the user's one-line error. */

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { UserError } from '../../core/errors.js';
-import type { ExperimentConfig, JsonValue, TransformStep } from '../../configs/types.js';
+import type { ExperimentConfig } from '../../configs/types.js';
 import { Ade20kDataset } from '../../datasets/ade20k/ade20k-dataset.js';
 import { segLoader } from '../../datasets/loader/data-loader.js';
 import type { SegBatch } from '../../core/types/data.js';
@@ -9,26 +9,11 @@ import { EncoderDecoder, type EncoderDecoderConfig } from '../../models/segmento
 import { ADE20K_CLASSES } from '../../datasets/ade20k/ade20k-classes.js';
 import { listAde20kSplit } from '../../datasets/ade20k/ade20k-split.js';
 import { evaluateSegmentor } from './evaluate.js';
-import type { TestViewOptions } from './test-views.js';
+import { findStep, testViewOptions } from './test-view-options.js';
 import { segPipelineSpecs } from '../config-pipeline.js';
 import { LoaderTrainData } from '../../train/loader-train-data.js';
 import { Progress } from '../../train/progress.js';
 import type { EvalOptions, EvalReport, TaskRuntime } from '../task.js';
-
-function findStep(steps: readonly TransformStep[], type: string): TransformStep | undefined {
-  for (const s of steps) {
-    if (s.type === type) return s;
-    if (Array.isArray(s.transforms)) {
-      const found = findStep(s.transforms as unknown as TransformStep[], type);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
-function pair(v: JsonValue | undefined, fallback: [number, number]): [number, number] {
-  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number' ? [v[0], v[1]] : fallback;
-}
 
 /** The ADE20K split folder name of a config split ('images/training' -> 'training'). */
 function splitFolder(imgPrefix: string): string {
@@ -68,16 +53,7 @@ export class SegmentationTask implements TaskRuntime<SegBatch> {
     const d = this.config.data;
     let items = listAde20kSplit(d.root, splitFolder(d[opts.split].imgPrefix));
     if (opts.limit) items = items.slice(0, opts.limit);
-    const pipeline = d[opts.split].pipeline;
-    const aug = findStep(pipeline, 'MultiScaleFlipAug');
-    const norm = findStep(pipeline, 'Normalize');
-    const views: TestViewOptions = {
-      imgScale: pair(aug?.imgScale ?? findStep(pipeline, 'Resize')?.imgScale, [2048, 512]),
-      ratios: Array.isArray(aug?.imgRatios) ? (aug.imgRatios as number[]) : null,
-      flip: aug?.flip === true,
-      mean: Array.isArray(norm?.mean) ? (norm.mean as number[]) : undefined,
-      std: Array.isArray(norm?.std) ? (norm.std as number[]) : undefined,
-    };
+    const views = testViewOptions(d[opts.split].pipeline);
     const progress = new Progress('test', items.length, { enabled: opts.progress ?? true, unit: 'images' });
     const wasTraining = this.model.training;
     this.model.eval();
