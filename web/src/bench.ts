@@ -66,7 +66,8 @@ export function installBench(backendOptions: BrowserBackendOptions): void {
   window.__milaBench = {
     async prepare(req) {
       current?.dispose();
-      const info = await initBrowserBackend(req.backend, backendOptions);
+      // The backbone entry reads its result asynchronously, so WebGPU may run it even where dataSync is broken.
+      const info = await initBrowserBackend(req.backend, { ...backendOptions, needsSyncRead: req.name === 'main_job.infer' });
       current = req.name === 'mila_t.forward.512' ? milaForward512() : await mainJobInfer(req);
       await current.run();
       return info.description;
