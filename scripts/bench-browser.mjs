@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npm run bench:browser [-- --runs 5] [--checkpoint <main-job .safetensors>] [--image <file>] [--webgl]
- *   [--timeout-min 10] [--screenshot docs/browser-page.png]`
+ *   [--timeout-min 10] [--screenshot docs/browser-page.png [--screenshot-only]]`
  *
  * The MILA-T 512x512 backbone forward (`mila_t.forward.512`, as `npm run bench`) and the main job's Mask R-CNN
  * inference on one image (`main_job.infer`: test pipeline, model, post-processing, masks) in headless Chromium
@@ -13,6 +13,8 @@
  * the image to the first synthetic val image, converted to PNG so that both sides decode the same pixels.
  * A browser workload that takes longer than `--timeout-min` (WebGPU and WebGL emulated on the CPU by SwiftShader
  * can) is reported as such. Progress goes to stderr, the JSON lines and a Markdown table to stdout.
+ * The screenshot (the page running the main job's model with backend `auto`) is taken first, in a Chromium of its
+ * own: a WebGPU workload that timed out keeps the GPU process busy, and `auto` probes WebGPU there.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
@@ -28,6 +30,7 @@ import { startWebServer } from './web-server.mjs';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = path.join(ROOT, 'dist');
 const SELF = fileURLToPath(import.meta.url);
+const SCREENSHOT_WIDTH = 900;
 
 const { values: args } = parseArgs({
   options: {
@@ -36,6 +39,7 @@ const { values: args } = parseArgs({
     image: { type: 'string' },
     webgl: { type: 'boolean', default: false },
     screenshot: { type: 'string' },
+    'screenshot-only': { type: 'boolean', default: false },
     'timeout-min': { type: 'string', default: '10' },
     'node-child': { type: 'string' },
   },
@@ -170,6 +174,40 @@ async function main() {
     console.log(JSON.stringify(line));
   };
 
+  const site = await buildWeb({ outdir: path.join(work, 'site') });
+  const server = await startWebServer({ root: site, files: work });
+  const files = { image: '/files/image.png', checkpoint: checkpoint ? '/files/checkpoint.safetensors' : undefined };
+  try {
+    if (args.screenshot) await screenshot(chromium.path, server, files, path.resolve(args.screenshot)).catch((e) => progress(`no screenshot: ${String(e.message ?? e).split('\n')[0]}`));
+    if (!args['screenshot-only']) await measureAll(chromium.path, server, files, env, row);
+  } finally {
+    await server.close();
+    const load1 = loadavg();
+    console.log(JSON.stringify({ loadavg: { before: load0.map((x) => x.toFixed(1)), after: load1.map((x) => x.toFixed(1)) }, checkpoint: checkpoint ?? 'seeded initial weights', image: args.image ?? defaultImage() }));
+    console.log('\n| where | backend | entry | wall ms (median) | CPU ms per run |\n|---|---|---|---:|---:|');
+    for (const r of rows) console.log(`| ${r.where} | ${r.variant} | ${r.name} | ${r.skipped ? `skipped: ${r.skipped}` : r.wallMs} | ${r.skipped ? '' : r.cpuMs ?? '—'} |`);
+  }
+}
+
+/** The page running the main job's model on the image with backend `auto`, as a user sees it. */
+async function screenshot(chromiumPath, server, files, file) {
+  progress(`screenshot: ${file}`);
+  const chrome = await launchChromium(chromiumPath);
+  try {
+    const page = await chrome.browser.newPage({ viewport: { width: 1180, height: 720 } });
+    await page.goto(`${server.url}?${new URLSearchParams({ model: 'mask_rcnn_mila_main_job', backend: 'auto', image: files.image, ...(files.checkpoint ? { checkpoint: files.checkpoint } : {}), run: '1' })}`);
+    await page.waitForFunction(() => window.__milaResult !== undefined, null, { timeout: TIMEOUT_MS });
+    // The whole page (image, timings, backend), scaled to a README's width as a palette PNG (a tenth of the bytes).
+    const shot = await page.screenshot({ fullPage: true });
+    await sharp(shot).resize({ width: SCREENSHOT_WIDTH, withoutEnlargement: true }).png({ palette: true, effort: 10 }).toFile(file);
+    console.log(JSON.stringify({ screenshot: file, result: await page.evaluate(() => window.__milaResult) }));
+  } finally {
+    await chrome.close();
+  }
+}
+
+/** Node's variants (a child process each), then the browser's (one page each, in one Chromium). */
+async function measureAll(chromiumPath, server, files, env, row) {
   for (const [variant, e] of [['wasm + native kernels', {}], ['wasm (MILA_NATIVE=0)', { MILA_NATIVE: '0' }]]) {
     for (const name of ['mila_t.forward.512', 'main_job.infer']) {
       progress(`node ${variant}: ${name}`);
@@ -177,32 +215,16 @@ async function main() {
       row('node', `${variant}: ${r.kernels}`, name, r);
     }
   }
-
-  const site = await buildWeb({ outdir: path.join(work, 'site') });
-  const server = await startWebServer({ root: site, files: work });
-  const chrome = await launchChromium(chromium.path);
-  const files = { image: '/files/image.png', checkpoint: checkpoint ? '/files/checkpoint.safetensors' : undefined };
+  const chrome = await launchChromium(chromiumPath);
   try {
     const variants = [{ backend: 'wasm' }, { backend: 'wasm', threads: 2 }, { backend: 'webgpu' }, ...(args.webgl ? [{ backend: 'webgl' }] : [])];
     for (const v of variants) {
       const results = await browserVariant(chrome, server, v, files);
       for (const [name, r] of Object.entries(results)) row('chromium', r.description ?? v.backend, name, r);
     }
-    if (args.screenshot) {
-      const page = await chrome.browser.newPage({ viewport: { width: 1180, height: 720 } });
-      await page.goto(`${server.url}?${new URLSearchParams({ model: 'mask_rcnn_mila_main_job', backend: 'auto', image: files.image, ...(files.checkpoint ? { checkpoint: files.checkpoint } : {}), run: '1' })}`);
-      await page.waitForFunction(() => window.__milaResult !== undefined, null, { timeout: 300_000 });
-      await page.screenshot({ path: path.resolve(args.screenshot) });
-      console.log(JSON.stringify({ screenshot: path.resolve(args.screenshot) }));
-    }
   } finally {
     await chrome.close();
-    await server.close();
   }
-  const load1 = loadavg();
-  console.log(JSON.stringify({ loadavg: { before: load0.map((x) => x.toFixed(1)), after: load1.map((x) => x.toFixed(1)) }, checkpoint: checkpoint ?? 'seeded initial weights', image: args.image ?? defaultImage() }));
-  console.log('\n| where | backend | entry | wall ms (median) | CPU ms per run |\n|---|---|---|---:|---:|');
-  for (const r of rows) console.log(`| ${r.where} | ${r.variant} | ${r.name} | ${r.skipped ? `skipped: ${r.skipped}` : r.wallMs} | ${r.skipped ? '' : r.cpuMs ?? '—'} |`);
 }
 
 if (args['node-child']) await nodeChild(args['node-child']);
