@@ -1,10 +1,18 @@
 /**
- * The public API of mila-dense, grouped in namespaces (layers, heads, datasets...) as the folders are.
+ * The public API of mila-dense (`import … from 'mila-dense'`): the high-level inference API and the zoo first,
+ * then the building blocks, grouped in namespaces (layers, heads, datasets...) as the folders are. The subpath
+ * entries (`mila-dense/models`, `mila-dense/eval`, ...; package.json `exports`) give the same pieces per folder.
  */
+export * from './tasks/index.js';
+
 export { initBackend, resolveBackendName, BACKEND_NAMES, type BackendName } from './core/backend.js';
+export { UserError } from './core/errors.js';
+export { nativeStatus } from './core/native/addon.js';
 export { Module, type Layer, type LoadResult, type LoadOptions } from './core/module.js';
 export { manualSeed, Rng } from './core/rng.js';
 export type { HostTensor, StateDict } from './core/host-tensor.js';
+export type { ImageMeta, HostImage, BitmapMasks, DetSample, DetBatch, SegSample, SegBatch } from './core/types/data.js';
+export type { DetectionResult } from './core/types/detection-result.js';
 export { registerAllGradients } from './core/kernels/register-gradients.js';
 export * as layers from './core/layers/index.js';
 export * as checkpoint from './core/checkpoint/index.js';
@@ -16,13 +24,19 @@ export { AnchorGenerator } from './heads/det/anchor-generator.js';
 export { RPNHead } from './heads/det/rpn-head.js';
 export * as roi from './heads/det/roi/index.js';
 export * as segHeads from './heads/seg/index.js';
+export * as losses from './losses/index.js';
 
 export { MaskRCNN, buildDetBackbone, type MaskRCNNOptions } from './models/detector/mask-rcnn.js';
+export { maskRcnnModel, customDetBackbone, milaDetBackbone, type MaskRCNNConfig, type MaskRCNNSizes, type DetBackboneConfig } from './models/detector/mask-rcnn-config.js';
 export { EncoderDecoder, buildEncoderDecoder, type EncoderDecoderConfig } from './models/segmentor/encoder-decoder.js';
 export type { TrainableModel, LossTerms } from './models/types.js';
 
 export * as datasets from './datasets/index.js';
+export { buildDetBatch, type AnnotatedImage } from './datasets/loader/det-batch.js';
 export * as evaluation from './eval/index.js';
 export * as configs from './configs/config-file.js';
+export type { ExperimentConfig } from './configs/types.js';
 export { Runner } from './train/runner.js';
+export * as hooks from './train/hooks/index.js';
+export { registerBackbone, registerNeck, registerHead } from './core/registry.js';
 export { AdamW } from './train/adamw.js';

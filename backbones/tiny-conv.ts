@@ -2,6 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../core/module.js';
 import { Conv2d, ModuleList, ReLU, Sequential } from '../core/layers/index.js';
 import type { Backbone, ShapeSpec } from '../core/types/backbone.js';
+import { registerBackbone } from '../core/registry.js';
+
+/** The config entry: `{ type: 'TinyConv', channels: [c0, c1, c2, c3] }`. */
+export interface TinyConvBackboneConfig {
+  type: 'TinyConv';
+  channels: number[];
+}
 
 /**
  * A small conv backbone implementing the Backbone contract: a stride-4 stem then three stride-2 stages,
@@ -37,3 +44,5 @@ export class TinyConvBackbone extends Module implements Backbone {
     return outs;
   }
 }
+
+registerBackbone<TinyConvBackboneConfig>('TinyConv', (cfg) => new TinyConvBackbone(cfg.channels));

@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PNG } from 'pngjs';
+import { encodeLabelPng } from '../core/io/label-png.js';
 import { MIoUAccumulator } from '../eval/miou/accumulator.js';
 import { writeSyntheticCoco } from './eval-synthetic-coco.js';
 
@@ -75,9 +75,7 @@ function labelPair(seed: number, h: number, w: number, numClasses: number): { la
 }
 
 function writeGrayPng(file: string, data: Uint8Array, h: number, w: number): void {
-  const png = new PNG({ width: w, height: h, colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 } as never);
-  png.data = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  writeFileSync(file, PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false } as never));
+  writeFileSync(file, encodeLabelPng(data, h, w));
 }
 
 function benchCoco(tmp: string): void {

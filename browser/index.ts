@@ -28,8 +28,7 @@ export * as configs from '../configs/index.js';
 
 // Pre- and post-processing: the test pipelines (cv2-exact resize, normalise, pad), NMS, mask paste, RLE.
 export { detTestPipeline, detectImage, testSampleOf, applyTestPipeline } from '../tasks/detection/detect-image.js';
-export { buildTestViews, segmentImage, type TestViewOptions } from '../tasks/segmentation/test-views.js';
-export { testViewOptions } from '../tasks/segmentation/test-view-options.js';
+export { buildTestViews, segmentImage, testViewOptions, type TestViewOptions } from '../tasks/segmentation/test-views.js';
 export { detPipelineSpecs, segPipelineSpecs } from '../tasks/config-pipeline.js';
 export { buildDetPipeline, buildSegPipeline } from '../datasets/pipelines/build-pipeline.js';
 export { resizeBilinearU8 } from '../datasets/image/resize-bilinear.js';

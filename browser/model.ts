@@ -11,8 +11,7 @@ import { MaskRCNN } from '../models/detector/mask-rcnn.js';
 import type { MaskRCNNConfig } from '../models/detector/mask-rcnn-config.js';
 import { EncoderDecoder, type EncoderDecoderConfig } from '../models/segmentor/encoder-decoder.js';
 import { detTestPipeline, detectImage } from '../tasks/detection/detect-image.js';
-import { testViewOptions } from '../tasks/segmentation/test-view-options.js';
-import { segmentImage, type TestViewOptions } from '../tasks/segmentation/test-views.js';
+import { segmentImage, testViewOptions, type TestViewOptions } from '../tasks/segmentation/test-views.js';
 
 /** A model built from a config, with what its test path needs: the same pieces `mila infer` / `mila seg-test` use. */
 export type BrowserModel =

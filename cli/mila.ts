@@ -27,7 +27,9 @@ const COMMANDS: Record<string, string> = {
   classify: './commands/classify.js',
   params: './commands/params.js',
   configs: './commands/configs.js',
+  export: './commands/export.js',
   demo: './commands/demo.js',
+  zoo: './commands/zoo.js',
 };
 
 const requested = process.argv[2];

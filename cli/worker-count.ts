@@ -1,4 +1,4 @@
-import { parseWorkerCount } from '../core/workers/shard-pool.js';
+import { parseWorkerCount } from '../core/workers/worker-pool.js';
 import { UserError } from '../core/errors.js';
 
 /** `--workers <n>` of the evaluation/inference commands: a positive integer, default the number of cores. */

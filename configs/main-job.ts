@@ -56,6 +56,8 @@ function mainJob(): ExperimentConfig<MaskRCNNConfig> {
     evaluation: { metrics: ['bbox', 'segm'] },
     seed: 0,
     backboneWeights: null,
+    customImports: [],
+    customHooks: [],
   };
 }
 

@@ -87,6 +87,8 @@ function official(name: string, backbone: MilaDetBackboneConfig, schedule: '1x' 
     seed: 0,
     // the official init_cfg Pretrained './data/MLLA_{T,S,B}.pth': given with --backbone-weights, so a preset runs without the file.
     backboneWeights: null,
+    customImports: [],
+    customHooks: [],
   };
 }
 
@@ -145,6 +147,8 @@ function tinySynthetic(): MaskRCNNExperiment {
     evaluation: { metrics: ['bbox', 'segm'] },
     seed: 0,
     backboneWeights: null,
+    customImports: [],
+    customHooks: [],
   };
 }
 

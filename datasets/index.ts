@@ -1,6 +1,7 @@
 /** The data path: datasets as they lie on disk, mmdet/mmseg transforms, collation and loading, synthetic data. */
 export type { ImageMeta, HostImage, BitmapMasks, DetSample, DetBatch, SegSample, SegBatch } from '../core/types/data.js';
 
+export { COCO_CLASSES } from './coco/coco-classes.js';
 export { CocoInstances, type CocoInstancesOptions, type CocoAnnInfo } from './coco/coco-instances.js';
 export { CocoInstancesFile, type CocoImageRecord, type CocoCategory, type CompactSegmentation } from './coco/coco-instances-file.js';
 export { Ade20kDataset, type Ade20kOptions } from './ade20k/ade20k-dataset.js';
@@ -28,6 +29,7 @@ export { rescaleSize } from './transforms/rescale-size.js';
 export { IMAGENET_MEAN_RGB, IMAGENET_STD_RGB } from './transforms/normalize.js';
 
 export { collateDet, collateSeg } from './loader/collate.js';
+export { buildDetBatch, type AnnotatedImage } from './loader/det-batch.js';
 export { BatchOrder } from './loader/batch-order.js';
 export { DataLoader, detLoader, segLoader, type LoaderOptions, type LoaderStats, type RecipeSource } from './loader/data-loader.js';
 export type { PipelineSpec } from './loader/run-recipe.js';

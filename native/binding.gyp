@@ -18,6 +18,7 @@
         "src/batch-norm.cc"
       ],
       "dependencies": ["mila_isa_avx512", "mila_isa_avx2", "mila_isa_generic", "mila_isa_avx512_layout"],
+      "defines": ["NAPI_VERSION=8"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-O3", "-std=c++17", "-fno-math-errno"],
       "ldflags": ["-pthread"],

@@ -16,7 +16,7 @@ const WEB = path.join(ROOT, 'web');
 export const WEB_DIST = path.join(WEB, 'dist');
 
 /** Packages and files that must never reach a browser bundle: Node-only by nature. */
-const NODE_ONLY_PACKAGES = ['sharp', 'cli-progress', 'pngjs', 'commander'];
+const NODE_ONLY_PACKAGES = ['sharp', 'cli-progress', 'commander', 'node-gyp-build'];
 const NODE_ONLY_FILES = ['core/native/addon.ts', 'core/workers/', 'core/io/', 'core/kernels/register-gradients.ts'];
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 

@@ -7,6 +7,18 @@ const IMPLICIT = new Set(['LoadImageFromFile', 'LoadAnnotations', 'DefaultFormat
 
 type Pair = [number, number];
 
+/** The first step of a type in a config pipeline, looking inside wrappers such as MultiScaleFlipAug. */
+export function findStep(steps: readonly TransformStep[], type: string): TransformStep | undefined {
+  for (const s of steps) {
+    if (s.type === type) return s;
+    if (Array.isArray(s.transforms)) {
+      const found = findStep(s.transforms as unknown as TransformStep[], type);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 function pairs(v: unknown, where: string): Pair[] {
   if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number') return [[v[0], v[1] as number]];
   if (Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length === 2)) return (v as Pair[]).map((p) => [p[0], p[1]]);
@@ -15,8 +27,7 @@ function pairs(v: unknown, where: string): Pair[] {
 
 /**
  * A detection config pipeline as the datasets code's transform specs: loading/formatting steps dropped,
- * MultiScaleFlipAug(imgScale, flip=false) flattened into its transforms with its scale on Resize, mmdet's
- * `override` dropped (our Resize always composes scale factors as mmdet's override=True case needs).
+ * MultiScaleFlipAug(imgScale, flip=false) flattened into its transforms with its scale on Resize.
  */
 export function detPipelineSpecs(steps: readonly TransformStep[], where: string): DetTransformSpec[] {
   const out: DetTransformSpec[] = [];
@@ -40,6 +51,7 @@ export function detPipelineSpecs(steps: readonly TransformStep[], where: string)
           imgScale: step.imgScale === undefined ? [] : pairs(step.imgScale, at),
           multiscaleMode: (step.multiscaleMode as 'value' | 'range' | undefined) ?? 'value',
           keepRatio: (step.keepRatio as boolean | undefined) ?? true,
+          override: step.override === true,
         });
         break;
       case 'RandomFlip':

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { resolveCheckpointArg } from './checkpoint-arg.js';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { ExperimentConfig } from '../configs/types.js';
@@ -7,6 +8,7 @@ import { describeLoad, loadBackboneWeights } from '../train/experiment.js';
 import { Runner, lastCheckpointIn, type RunResult } from '../train/runner.js';
 import type { TaskRuntime } from './task.js';
 import { createTask } from './create-task.js';
+import { importCustomModules } from '../train/custom-imports.js';
 
 export interface TrainOptions {
   workDir: string;
@@ -49,10 +51,14 @@ export async function runTraining(cfg: ExperimentConfig, opts: TrainOptions): Pr
     if (!existsSync(resumeFrom) && !existsSync(`${resumeFrom}.json`)) throw new UserError(`--resume: checkpoint not found: ${resumeFrom}`);
   }
 
+  // Before seeding: a custom module may draw from the global Rng when it loads; the model's init must not see that.
+  await importCustomModules(cfg.customImports ?? []);
   manualSeed(cfg.seed);
   const task = await createTask(cfg);
   if (!resumeFrom && cfg.backboneWeights) {
-    log(describeLoad(`loaded ${cfg.backboneWeights} into backbone`, loadBackboneWeights(task.model, cfg.backboneWeights)));
+    // config.json keeps a zoo:<name> as it is: the cache serves it again on a repeated run.
+    const file = await resolveCheckpointArg(cfg.backboneWeights, { progress: opts.progress });
+    log(describeLoad(`loaded ${cfg.backboneWeights} into backbone`, loadBackboneWeights(task.model, file)));
   }
   const data = await task.trainData();
   log(`${cfg.name}: ${task.model.numParameters().toLocaleString('en-US')} parameters, ${data.batchesPerEpoch} batches per epoch of ${cfg.data.samplesPerGpu}, runner ${cfg.runner.type} x ${cfg.runner.max}`);

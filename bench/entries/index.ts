@@ -4,6 +4,7 @@ import { MILA_TRAIN_STEP_ENTRY } from './mila-train-step.js';
 import { BLOCK_ENTRIES } from './blocks.js';
 import { MASK_RCNN_ENTRY } from './mask-rcnn.js';
 import { UPERNET_ENTRY } from './upernet.js';
+import { RPN_ASSIGN_ENTRY } from './rpn-assign.js';
 
 /** Every benchmark entry, in the order `npm run bench` runs them (issue 7's list). */
 export const BENCH_ENTRIES: readonly BenchEntry[] = [
@@ -12,4 +13,5 @@ export const BENCH_ENTRIES: readonly BenchEntry[] = [
   ...BLOCK_ENTRIES,
   MASK_RCNN_ENTRY,
   UPERNET_ENTRY,
+  RPN_ASSIGN_ENTRY,
 ];

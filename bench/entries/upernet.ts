@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MilaBackbone } from '../../backbones/mila/index.js';
+import { MilaBackbone, type MilaBackboneConfig } from '../../backbones/mila/index.js';
 import { EntryUnavailable, type BenchEntry } from '../entry.js';
 import { importIfPresent, randomImage } from './random-input.js';
 
@@ -16,7 +16,7 @@ export const UPERNET_ENTRY: BenchEntry = {
     if (!configs || !models) throw new EntryUnavailable('the UperNet model (configs/upernet.ts, models/segmentor/encoder-decoder.ts) is not in this build');
     const cfg = configs.UPERNET_MILA_T.model;
     if (cfg.backbone.type !== 'MILA') throw new EntryUnavailable('upernet_mila_t does not name a MILA backbone');
-    const { embedDim, depths, numHeads, mlpRatio, qkvBias, outIndices } = cfg.backbone;
+    const { embedDim, depths, numHeads, mlpRatio, qkvBias, outIndices } = cfg.backbone as MilaBackboneConfig;
     const backbone = new MilaBackbone({ embedDim, depths, numHeads, mlpRatio, qkvBias, outIndices, dropPathRate: 0 });
     const model = models.buildEncoderDecoder(cfg, backbone).eval();
     const x = randomImage([1, 512, 512, 3]);

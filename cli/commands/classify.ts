@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { action, setupBackend } from '../action.js';
+import { resolveCheckpointArg } from '../../tasks/checkpoint-arg.js';
 import { MilaClassifier } from '../../backbones/mila/classifier.js';
 import { parseMilaModelArg } from '../../backbones/mila/config.js';
 import { loadCheckpoint } from '../../core/checkpoint/load.js';
@@ -18,7 +19,7 @@ export function register(program: Command): void {
     .command('classify')
     .description('run the MILA ImageNet classifier (eval mode) on tensor "input" (NCHW) of a .safetensors file; write "logits" [batch, classes]')
     .requiredOption('--model <preset|json>', 'mila_t | mila_s | mila_b, or a JSON config')
-    .option('--checkpoint <file>', 'weights (.pth or .safetensors); repeatable, later keys override earlier ones', collect)
+    .option('--checkpoint <file>', 'weights (.pth, .safetensors or zoo:<name>); repeatable, later keys override earlier ones', collect)
     .option('--num-classes <n>', 'classes of the head (default: from the checkpoint\'s head.weight, else 1000)')
     .requiredOption('--input <file>', '.safetensors holding "input" [batch, 3, H, W] float')
     .requiredOption('--output <file>', '.safetensors to write "logits" to')
@@ -26,6 +27,7 @@ export function register(program: Command): void {
     .action(
       action('classify', async (opts: ModelRunOptions & { numClasses?: string }) => {
         const config = parseMilaModelArg(opts.model);
+        if (opts.checkpoint) opts.checkpoint = await Promise.all(opts.checkpoint.map((c) => resolveCheckpointArg(c)));
         let numClasses = 1000;
         if (opts.numClasses !== undefined) {
           numClasses = Number(opts.numClasses);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { action, setupBackend } from '../action.js';
+import { resolveCheckpointArg } from '../../tasks/checkpoint-arg.js';
 import { UserError } from '../../core/errors.js';
 import { MilaBackbone } from '../../backbones/mila/backbone.js';
 import { parseMilaModelArg } from '../../backbones/mila/config.js';
@@ -50,7 +51,7 @@ export function register(program: Command): void {
     .command('demo')
     .description('build a MILA backbone, render an RGB scene with sharp, run it at several sizes and print feature shapes and timings')
     .option('--model <preset|json>', 'mila_t | mila_s | mila_b, or a JSON config', 'mila_t')
-    .option('--checkpoint <file>', 'optional weights (.pth or .safetensors); repeatable', collect)
+    .option('--checkpoint <file>', 'optional weights (.pth, .safetensors or zoo:<name>); repeatable', collect)
     .option('--sizes <list>', 'square input sizes, comma-separated', '224,512')
     .option('--runs <n>', 'timed runs per size (after one warm-up); the median is printed', '3')
     .option('--backend <name>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu')
@@ -61,6 +62,7 @@ export function register(program: Command): void {
         const runs = Number(opts.runs);
         if (!Number.isInteger(runs) || runs < 1) throw new UserError(`--runs must be a positive integer, got '${opts.runs}'`);
         const config = parseMilaModelArg(opts.model);
+        if (opts.checkpoint) opts.checkpoint = await Promise.all(opts.checkpoint.map((c) => resolveCheckpointArg(c)));
         const backend = await setupBackend(opts);
         const t0 = performance.now();
         const model = new MilaBackbone(config).eval();

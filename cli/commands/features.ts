@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import { action, setupBackend } from '../action.js';
+import { resolveCheckpointArg } from '../../tasks/checkpoint-arg.js';
 import { MilaBackbone } from '../../backbones/mila/backbone.js';
 import { parseMilaModelArg } from '../../backbones/mila/config.js';
 import { formatLoadReport, loadCheckpointsInto } from '../../core/checkpoint/load-into.js';
@@ -24,13 +25,14 @@ export function register(program: Command): void {
     .command('features')
     .description('run the MILA detection backbone (eval mode) on tensor "input" (NCHW) of a .safetensors file; write out0..out3 (NCHW)')
     .requiredOption('--model <preset|json>', 'mila_t | mila_s | mila_b, or a JSON config such as \'{"embedDim":16,"depths":[1,1,2,1],"numHeads":[1,2,4,8]}\'')
-    .option('--checkpoint <file>', 'weights (.pth or .safetensors); repeat to load several in order, later keys override earlier ones', collect)
+    .option('--checkpoint <file>', 'weights (.pth, .safetensors or zoo:<name>); repeat to load several in order, later keys override earlier ones', collect)
     .requiredOption('--input <file>', '.safetensors holding "input" [batch, 3, H, W] float')
     .requiredOption('--output <file>', '.safetensors to write out<i> for each output stage i')
     .option('--backend <name>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu')
     .action(
       action('features', async (opts: ModelRunOptions) => {
         const config = parseMilaModelArg(opts.model);
+        if (opts.checkpoint) opts.checkpoint = await Promise.all(opts.checkpoint.map((c) => resolveCheckpointArg(c)));
         await setupBackend(opts);
         const x = readNchwAsNhwc(opts.input, 'input', config.inChans);
         const model = new MilaBackbone(config).eval();

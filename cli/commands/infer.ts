@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
-import { action, setupBackend } from '../action.js';
+import { action, collectImport, IMPORT_HELP, setupBackend, type ImportOption } from '../action.js';
+import { resolveCheckpointArg } from '../../tasks/checkpoint-arg.js';
 import { UserError } from '../../core/errors.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { loadModelWeights } from '../../train/model-weights.js';
@@ -14,11 +15,10 @@ import { decodeImageFile } from '../../datasets/image/decode-image.js';
 import type { DetectionResult } from '../../core/types/detection-result.js';
 import type { WorkerOptions } from '../../tasks/task.js';
 import type { DetectionInferShardSetup } from '../../tasks/detection/detection-infer-shard-task.js';
-import { compiledTaskModule } from '../../core/workers/dist-module.js';
-import { mapInWorkers } from '../../core/workers/shard-pool.js';
+import { mapInShardTask } from '../../tasks/shard-task.js';
 import { cliWorkerCount } from '../worker-count.js';
 
-interface InferCliOptions {
+interface InferCliOptions extends ImportOption {
   outDir: string;
   scoreThr: string;
   set: string[];
@@ -32,22 +32,24 @@ export function register(program: Command): void {
     .command('infer')
     .description('detect objects in images and write PNGs with boxes, class names, scores and translucent masks')
     .argument('<config>', 'preset name or config .json (e.g. work_dirs/<name>/config.json)')
-    .argument('<checkpoint>', 'weights: .safetensors (or a training checkpoint base path) or an mmdet .pth')
+    .argument('<checkpoint>', 'weights: .safetensors (or a training checkpoint base path), an mmdet .pth, or zoo:<name> (mila zoo)')
     .argument('<image...>', 'image files (jpg/png/...)')
     .requiredOption('--out-dir <dir>', 'where the PNGs go (<image name>.png)')
     .option('--score-thr <t>', 'draw detections scoring at least this', '0.3')
     .option('--set <key=value...>', 'override config keys', [])
+    .option('--import <module>', IMPORT_HELP, collectImport, [] as string[])
     .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
     .option('--workers <n>', 'worker threads sharing the images, each with its own backend and model (default: the number of cores; 1 = in this thread)')
     .option('--no-progress', 'no progress bar')
     .action(
-      action('infer', async (configArg: string, checkpoint: string, images: string[], opts: InferCliOptions) => {
+      action('infer', async (configArg: string, checkpointArg: string, images: string[], opts: InferCliOptions) => {
         const scoreThr = Number(opts.scoreThr);
         if (!(scoreThr >= 0 && scoreThr <= 1)) throw new UserError(`--score-thr must be in [0, 1], got '${opts.scoreThr}'`);
         const workers = cliWorkerCount(opts.workers);
-        const cfg = loadExperiment(configArg, opts.set);
+        const cfg = loadExperiment(configArg, opts.set, opts.import);
         if (cfg.task !== 'detection') throw new UserError(`${cfg.name}: mila infer draws detections; for segmentation use mila seg-test --show-dir`);
         const backend = await setupBackend(opts);
+        const checkpoint = await resolveCheckpointArg(checkpointArg, { progress: opts.progress });
         const task = await createTask(cfg);
         const report = loadModelWeights(task.model, checkpoint);
         if (report) process.stderr.write(`${report}\n`);
@@ -105,15 +107,9 @@ async function* predictInProcess(task: Awaited<ReturnType<typeof createTask>>, i
 
 /** Detections from worker threads (tasks/detection/detection-infer-shard-task.ts) in image order; the image is decoded here again for drawing. */
 async function* predictInWorkers(config: ExperimentConfig, images: readonly string[], workers: WorkerOptions): AsyncGenerator<Prediction> {
-  const module = compiledTaskModule('tasks/detection/detection-infer-shard-task.js');
-  const setup: DetectionInferShardSetup = { config, checkpoint: workers.checkpoint, backend: workers.backend };
+  const setup: DetectionInferShardSetup = { backend: workers.backend, imports: config.customImports, checkpoint: workers.checkpoint, config };
   let i = 0;
-  try {
-    for await (const result of mapInWorkers<DetectionInferShardSetup, string, DetectionResult>(images, { module, setup }, workers.count)) {
-      yield { image: await decodeImageFile(images[i++]!), result };
-    }
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError((e as Error).message);
+  for await (const result of mapInShardTask<DetectionInferShardSetup, string, DetectionResult>('tasks/detection/detection-infer-shard-task.js', setup, images, workers.count)) {
+    yield { image: await decodeImageFile(images[i++]!), result };
   }
 }

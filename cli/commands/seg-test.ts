@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { action, setupBackend } from '../action.js';
+import { action, collectImport, IMPORT_HELP, setupBackend, type ImportOption } from '../action.js';
+import { resolveCheckpointArg } from '../../tasks/checkpoint-arg.js';
 import { UserError } from '../../core/errors.js';
-import type { ExperimentConfig } from '../../configs/types.js';
 import { loadExperiment } from '../../train/experiment.js';
+import { importCustomModules } from '../../train/custom-imports.js';
 import { loadModelWeights } from '../../train/model-weights.js';
 import { Progress } from '../../train/progress.js';
 import { formatMIoUReport } from '../../eval/miou/table.js';
@@ -12,10 +13,10 @@ import { ADE20K_CLASSES } from '../../datasets/ade20k/ade20k-classes.js';
 import { evaluateSegmentor, type SegEvaluateOptions, type SegEvaluateResult } from '../../tasks/segmentation/evaluate.js';
 import { evaluateSegmentorInWorkers } from '../../tasks/segmentation/evaluate-workers.js';
 import { cliWorkerCount } from '../worker-count.js';
-import { MS_RATIOS, type TestViewOptions } from '../../tasks/segmentation/test-views.js';
-import { findStep, testViewOptions } from '../../tasks/segmentation/test-view-options.js';
+import { testViewOptions } from '../../tasks/segmentation/test-views.js';
+import { findStep } from '../../tasks/config-pipeline.js';
 
-interface SegTestCliOptions {
+interface SegTestCliOptions extends ImportOption {
   dataRoot: string;
   split: string;
   mode?: string;
@@ -28,12 +29,6 @@ interface SegTestCliOptions {
   backend?: string;
   workers?: string;
   progress: boolean;
-}
-
-/** The test scale and flip of the config's test pipeline (mmseg MultiScaleFlipAug), with --aug-test's ratios and flip. */
-function viewOptions(cfg: ExperimentConfig, augTest: boolean): TestViewOptions {
-  const views = testViewOptions(cfg.data.test.pipeline);
-  return augTest ? { ...views, ratios: MS_RATIOS, flip: true } : views;
 }
 
 /** Worker failures arrive as plain errors naming the item; they are the user's one-line error. */
@@ -53,7 +48,7 @@ export function register(program: Command): void {
     .command('seg-test')
     .description('semantic segmentation: run a segmentor over an ADE20K-format split and print mmseg\'s mIoU tables')
     .argument('<config>', 'preset name (`mila configs`) or config .json')
-    .argument('<checkpoint>', 'weights: our .safetensors (or a training checkpoint base path), or an mmseg .pth')
+    .argument('<checkpoint>', 'weights: our .safetensors (or a training checkpoint base path), an mmseg .pth, or zoo:<name> (mila zoo)')
     .requiredOption('--data-root <dir>', 'the ADEChallengeData2016 folder (images/<split>, annotations/<split>)')
     .option('--split <name>', 'split folder name', 'validation')
     .option('--mode <mode>', 'whole | slide (default: the config\'s test_cfg)')
@@ -63,12 +58,13 @@ export function register(program: Command): void {
     .option('--json', 'end with one JSON line: aAcc, mIoU, mAcc, IoU, Acc (fractions, NaN as null), numImages, imagesPerSecond, peakRssMB')
     .option('--limit <n>', 'evaluate only the first n images')
     .option('--set <key=value...>', 'override config keys', [])
+    .option('--import <module>', IMPORT_HELP, collectImport, [] as string[])
     .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
     .option('--workers <n>', 'worker threads sharing the images, each with its own backend and model (default: the number of cores; 1 = in this thread)')
     .option('--no-progress', 'no progress bar')
     .action(
-      action('seg-test', async (configArg: string, checkpoint: string, opts: SegTestCliOptions) => {
-        const cfg = loadExperiment(configArg, opts.set);
+      action('seg-test', async (configArg: string, checkpointArg: string, opts: SegTestCliOptions) => {
+        const cfg = loadExperiment(configArg, opts.set, opts.import);
         const modelCfg = cfg.model as EncoderDecoderConfig;
         if (cfg.task !== 'segmentation' || modelCfg.type !== 'EncoderDecoder') {
           throw new UserError(`${cfg.name}: not a segmentation (EncoderDecoder) config; use \`mila test\` for detectors`);
@@ -83,11 +79,13 @@ export function register(program: Command): void {
         // One worker (or one image) keeps everything in this thread: no worker start-up, no dist/ needed.
         workers = Math.min(workers, items.length);
         const backend = await setupBackend(opts);
+        await importCustomModules(cfg.customImports);
+        const checkpoint = await resolveCheckpointArg(checkpointArg, { progress: opts.progress });
         const model = new EncoderDecoder(modelCfg);
         const report = loadModelWeights(model, checkpoint);
         if (report) process.stderr.write(`${report}\n`);
         const testCfg: SegTestConfig = { ...modelCfg.testCfg, mode: (opts.mode as SegTestConfig['mode'] | undefined) ?? modelCfg.testCfg.mode };
-        const views = viewOptions(cfg, opts.augTest === true);
+        const views = testViewOptions(cfg.data.test.pipeline, opts.augTest === true);
         const numClasses = modelCfg.decodeHead.numClasses;
         const reduceZeroLabel = cfg.data.type === 'ADE20KDataset' || findStep(cfg.data.test.pipeline, 'LoadAnnotations')?.reduceZeroLabel === true;
 
@@ -104,7 +102,7 @@ export function register(program: Command): void {
             showDir: opts.showDir ?? null,
             onImage: (done) => progress.update(done, `${(done / ((performance.now() - t0) / 1000)).toFixed(2)} img/s`),
           };
-          result = workers > 1 ? await evaluateInWorkers(items, { backend, model: modelCfg, checkpoint, testCfg, views }, workers, evalOpts) : await evaluateSegmentor(model, items, evalOpts);
+          result = workers > 1 ? await evaluateSegmentorInWorkers(items, { backend, model: modelCfg, checkpoint, imports: cfg.customImports, testCfg, views }, workers, evalOpts) : await evaluateSegmentor(model, items, evalOpts);
         } finally {
           progress.stop();
           model.dispose();

@@ -1,35 +1,15 @@
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
-import { PNG } from 'pngjs';
+import { decode, encode } from 'fast-png';
 import { UserError } from '../errors.js';
 
 /**
- * Label PNGs as mmseg reads them (pillow, flag 'unchanged'): the stored 8-bit value of each pixel,
- * the grey level or the palette index, never a colour. pngjs' public reader expands palettes to
- * RGBA, so we drive its chunk parser, inflater, unfilter and bitmapper ourselves and stop before
- * its colour normalisation.
+ * Label PNGs as mmseg reads them (pillow, flag 'unchanged'): the stored value of each pixel, the grey level
+ * or the palette index, never a colour. fast-png's decoder returns palette images as indices (the palette
+ * beside them), packed at 1/2/4 bits per pixel, which we unpack.
  *
  * In core because the datasets (ADE20K labels) and the mIoU evaluator (`mila seg-eval`) read the same files and
- * neither may import the other; `core/io/` holds such Node-only file codecs (pngjs, node:zlib), apart from the
- * code a model needs to run on bytes in memory.
+ * neither may import the other; `core/io/` holds such file codecs.
  */
-const require = createRequire(import.meta.url);
-const PngParser = require('pngjs/lib/parser.js') as new (options: object, deps: object) => { start(): void };
-const SyncReader = require('pngjs/lib/sync-reader.js') as new (buf: Buffer) => { read(n: number, cb: (d: Buffer) => void): void; process(): void };
-const inflateSync = require('pngjs/lib/sync-inflate.js') as (buf: Buffer, opts: object) => Buffer;
-const filterSync = require('pngjs/lib/filter-parse-sync.js') as { process(buf: Buffer, meta: object): Buffer };
-const bitmapper = require('pngjs/lib/bitmapper.js') as { dataToBitMap(buf: Buffer, meta: object): Uint8Array };
-const zlib = require('node:zlib') as typeof import('node:zlib');
-
-interface PngMeta {
-  width: number;
-  height: number;
-  depth: number;
-  colorType: number;
-  interlace: boolean;
-  bpp: number;
-}
-
 export interface LabelImage {
   data: Uint8Array;
   height: number;
@@ -51,46 +31,47 @@ export function readLabelPngFile(path: string): LabelImage {
   }
 }
 
-export function decodeLabelPng(buf: Buffer): LabelImage {
-  let meta: PngMeta | undefined;
-  let error: Error | undefined;
-  const chunks: Buffer[] = [];
-  const reader = new SyncReader(buf);
-  const parser = new PngParser(
-    {},
-    {
-      read: reader.read.bind(reader),
-      error: (e: Error) => (error = e),
-      metadata: (m: PngMeta) => (meta = m),
-      gamma: () => {},
-      palette: () => {},
-      transColor: () => {},
-      inflateData: (d: Buffer) => chunks.push(d),
-      simpleTransparency: () => {},
-    },
-  );
-  parser.start();
-  reader.process();
-  if (error) throw error;
-  if (!meta) throw new Error('no IHDR chunk');
-  if (meta.colorType !== 0 && meta.colorType !== 3) {
-    throw new Error(`colour type ${meta.colorType} (RGB/alpha); label maps must be 8-bit grayscale or palette PNGs`);
+/** Signature (8), IHDR length and type (8), width and height (8), then depth, colour type, compression, filter, interlace. */
+const IHDR_DEPTH_OFFSET = 24;
+const IHDR_INTERLACE_OFFSET = 28;
+
+export function decodeLabelPng(buf: Uint8Array): LabelImage {
+  // fast-png's Adam7 pass decoder assumes whole bytes per pixel: packed interlaced rows would come out wrong.
+  const depthInHeader = buf[IHDR_DEPTH_OFFSET]!;
+  if (depthInHeader < 8 && buf[IHDR_INTERLACE_OFFSET] === 1) {
+    throw new Error(`interlaced ${depthInHeader}-bit PNG is not supported; save it non-interlaced or at 8 bits`);
   }
-  if (meta.colorType === 0 && meta.depth !== 8) throw new Error(`${meta.depth}-bit grayscale; label maps must be 8-bit`);
-  const deflated = Buffer.concat(chunks);
-  const rowSize = ((meta.width * meta.bpp * meta.depth + 7) >> 3) + 1;
-  const inflated = meta.interlace ? zlib.inflateSync(deflated) : inflateSync(deflated, { chunkSize: rowSize * meta.height, maxLength: rowSize * meta.height });
-  // The bitmapper writes one RGBA-shaped pixel per value with the raw value in channel 0.
-  const rgba = bitmapper.dataToBitMap(filterSync.process(inflated, meta), meta);
-  const n = meta.width * meta.height;
-  const data = new Uint8Array(n);
-  for (let i = 0; i < n; i++) data[i] = rgba[i * 4]!;
-  return { data, height: meta.height, width: meta.width };
+  const png = decode(buf);
+  const { width, height, depth, channels } = png;
+  const indexed = png.palette !== undefined;
+  if (channels !== 1) {
+    throw new Error(`${channels}-channel image (RGB/alpha); label maps must be 8-bit grayscale or palette PNGs`);
+  }
+  if (!indexed && depth !== 8) throw new Error(`${depth}-bit grayscale; label maps must be 8-bit`);
+  if (depth === 8) {
+    const d = png.data as Uint8Array;
+    return { data: new Uint8Array(d.buffer, d.byteOffset, width * height), height, width };
+  }
+  return { data: unpackRows(png.data as Uint8Array, width, height, depth), height, width };
 }
 
-/** Write an 8-bit grayscale PNG of label values. */
+/** Palette indices stored at 1, 2 or 4 bits per pixel, most significant bits first, each row starting on a byte. */
+function unpackRows(packed: Uint8Array, width: number, height: number, depth: number): Uint8Array {
+  const rowBytes = Math.ceil((width * depth) / 8);
+  const perByte = 8 / depth;
+  const mask = (1 << depth) - 1;
+  const out = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const byte = packed[y * rowBytes + Math.floor(x / perByte)]!;
+      out[y * width + x] = (byte >> (8 - depth * ((x % perByte) + 1))) & mask;
+    }
+  }
+  return out;
+}
+
+/** An 8-bit grayscale PNG of label values (what `mila seg-eval` and mmseg read back unchanged). */
 export function encodeLabelPng(data: Uint8Array, height: number, width: number): Buffer {
-  const png = new PNG({ width, height, colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 });
-  png.data = Buffer.from(data.buffer, data.byteOffset, data.length);
-  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
+  const png = encode({ width, height, data, depth: 8, channels: 1 });
+  return Buffer.from(png.buffer, png.byteOffset, png.byteLength);
 }

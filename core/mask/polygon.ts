@@ -104,7 +104,7 @@ export function frPoly(xy: ArrayLike<number>, h: number, w: number): Rle {
     else {
       // A zero run means two boundaries at one position: they cancel, so the neighbours join.
       j++;
-      if (j < kk) b[m - 1] += a[j++]!;
+      if (j < kk) b[m - 1] = b[m - 1]! + a[j++]!;
     }
   }
   return { h, w, counts: b.slice(0, m) };

@@ -31,19 +31,35 @@ function packageRoot(): string {
   return dir;
 }
 
+/** What to run when the addon is missing or stale: the install step again (scripts/build-native.mjs). */
+const REBUILD_HINT = 'npm rebuild mila-dense';
+
+/**
+ * The binary node-gyp-build picks (the one Node-specific step of finding it): a source build in
+ * native/build/Release, else the prebuild for this platform and libc in native/prebuilds/<platform>-<arch>/.
+ */
+export function nativeBinaryPath(): string | undefined {
+  const nodeGypBuild = createRequire(import.meta.url)('node-gyp-build') as { resolve(dir: string): string };
+  try {
+    return nodeGypBuild.resolve(join(packageRoot(), 'native'));
+  } catch {
+    return undefined;
+  }
+}
+
 function load(): { addon?: NativeAddon; status: string } {
   if (envVar(NATIVE_ENV) === '0') return { status: `off (${NATIVE_ENV}=0)` };
-  const file = join(packageRoot(), 'native/build/Release/mila_native.node');
-  if (!existsSync(file)) return { status: 'not built (npm run build:native)' };
+  const file = nativeBinaryPath();
+  if (!file) return { status: `not built (${REBUILD_HINT})` };
   try {
     const addon = createRequire(import.meta.url)(file) as NativeAddon;
     if (addon.abiVersion !== ABI_VERSION) {
-      return { status: `stale build (abi ${addon.abiVersion}, want ${ABI_VERSION}): npm run build:native` };
+      return { status: `stale build (abi ${addon.abiVersion}, want ${ABI_VERSION}): ${REBUILD_HINT}` };
     }
     const n = addon.numThreads();
     return { addon, status: `native kernels, ${n} thread${n === 1 ? '' : 's'}` };
   } catch (e) {
-    return { status: `failed to load (${(e as Error).message.split('\n')[0]})` };
+    return { status: `failed to load (${(e as Error).message.split('\n')[0]}): ${REBUILD_HINT}` };
   }
 }
 

@@ -18,3 +18,12 @@ export interface Backbone extends Module {
   readonly outShapes: readonly ShapeSpec[];
   forward(x: tf.Tensor4D): tf.Tensor4D[];
 }
+
+/**
+ * The neck contract: the backbone's maps in, maps out, and the output shapes for given input shapes
+ * (detectron2's `output_shape()`), so that the heads after it are built from shapes too.
+ */
+export interface Neck extends Module {
+  outShapes(inShapes: readonly ShapeSpec[]): ShapeSpec[];
+  forward(inputs: readonly tf.Tensor4D[]): tf.Tensor4D[];
+}

@@ -4,6 +4,8 @@
  * into the whole model's config.
  */
 import type { Quad } from '../../core/boxes/delta-xywh-coder.js';
+import type { MaxIoUAssignerOptions } from '../../core/boxes/max-iou-assigner.js';
+import type { RandomSamplerOptions } from '../../core/boxes/random-sampler.js';
 
 export interface AnchorGeneratorConfig {
   type: 'AnchorGenerator';
@@ -130,4 +132,14 @@ export interface RcnnTestConfig {
   nms: NmsConfig;
   maxPerImg: number;
   maskThrBinary: number;
+}
+
+/** The box assigner's options from its config dict. */
+export function assignerOptions(a: AssignerConfig): MaxIoUAssignerOptions {
+  return { posIouThr: a.posIouThr, negIouThr: a.negIouThr, minPosIou: a.minPosIou, matchLowQuality: a.matchLowQuality, ignoreIofThr: a.ignoreIofThr, gtMaxAssignAll: a.gtMaxAssignAll };
+}
+
+/** The sampler's options from its config dict. */
+export function samplerOptions(s: SamplerConfig): RandomSamplerOptions {
+  return { num: s.num, posFraction: s.posFraction, negPosUb: s.negPosUb, addGtAsProposals: s.addGtAsProposals };
 }

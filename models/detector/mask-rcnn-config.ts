@@ -5,7 +5,8 @@
  * `maskRcnnModel()` builds one with mmdet's values; presets change only what the official configs change.
  */
 import type { Quad } from '../../core/boxes/delta-xywh-coder.js';
-import type { MilaConfig } from '../../backbones/mila/config.js';
+import type { MilaBackboneConfig, MilaConfig } from '../../backbones/mila/config.js';
+import type { ComponentConfig } from '../../core/registry.js';
 import type {
   CrossEntropyLossConfig,
   DeltaCoderConfig,
@@ -23,10 +24,7 @@ import type {
 export type * from '../../heads/det/config.js';
 
 /** The official MLLA detection backbone kwargs (downstream/detection/configs/mlla/*.py). */
-export type MilaDetBackboneConfig = { type: 'MILA' } & Pick<
-  MilaConfig,
-  'embedDim' | 'depths' | 'numHeads' | 'mlpRatio' | 'qkvBias' | 'dropRate' | 'dropPathRate' | 'outIndices' | 'useCheckpoint'
->;
+export type MilaDetBackboneConfig = MilaBackboneConfig & Pick<MilaConfig, 'dropRate'>;
 
 /**
  * A backbone the caller constructs and passes to `new MaskRCNN(cfg, { backbone })` (anything implementing the
@@ -40,7 +38,8 @@ export interface CustomDetBackboneConfig {
   strides: number[];
 }
 
-export type DetBackboneConfig = MilaDetBackboneConfig | CustomDetBackboneConfig;
+/** A backbone the presets name, one passed in by the caller, or any registered type (`registerBackbone`). */
+export type DetBackboneConfig = MilaDetBackboneConfig | CustomDetBackboneConfig | ComponentConfig;
 
 export interface FPNConfig {
   type: 'FPN';
@@ -166,7 +165,7 @@ export function milaDetBackbone(embedDim: number, depths: number[], numHeads: nu
 }
 
 /** Channels of the backbone outputs a config declares (stage i of MILA has embedDim * 2^i). */
-export function backboneOutChannels(b: DetBackboneConfig): number[] {
+export function backboneOutChannels(b: MilaDetBackboneConfig | CustomDetBackboneConfig): number[] {
   return b.type === 'Custom' ? [...b.outChannels] : b.outIndices.map((i) => b.embedDim * 2 ** i);
 }
 

@@ -8,33 +8,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../../core/module.js';
 import { Rng } from '../../core/rng.js';
-import type { Backbone, ShapeSpec } from '../../core/types/backbone.js';
-import { MilaBackbone } from '../../backbones/mila/index.js';
+import { BACKBONES, HEADS, NECKS, requireMethods, type HeadContext } from '../../core/registry.js';
+import type { Backbone, Neck, ShapeSpec } from '../../core/types/backbone.js';
 import type { DetBatch, ImageMeta } from '../../core/types/data.js';
-import { FPN, fpnOutShapes } from '../../necks/fpn.js';
-import { RPNHead, type ProposalSettings, type RPNTrainSettings } from '../../heads/det/rpn-head.js';
-import { StandardRoIHead } from '../../heads/det/roi/standard-roi-head.js';
+import { proposalSettings, rpnTrainSettings, type RPNHead, type RPNTrainSettings } from '../../heads/det/rpn-head.js';
+import type { StandardRoIHead } from '../../heads/det/roi/standard-roi-head.js';
 import type { DetectionResult } from '../../core/types/detection-result.js';
-import type { AssignerConfig, DetBackboneConfig, MaskRCNNConfig, RPNProposalConfig, SamplerConfig } from './mask-rcnn-config.js';
+import type { CustomDetBackboneConfig, DetBackboneConfig, MaskRCNNConfig } from './mask-rcnn-config.js';
 import type { LossTerms, TrainableModel } from '../types.js';
+import '../builtin-components.js';
 
-/** An Rng whose stream can be restarted from a new seed while its holders keep the same object. */
-class ReseedableRng extends Rng {
-  private inner: Rng;
-
-  constructor(seed: number) {
-    super(seed);
-    this.inner = new Rng(seed);
-  }
-
-  override next(): number {
-    return this.inner.next();
-  }
-
-  reseed(seed: number): void {
-    this.inner = new Rng(seed);
-  }
-}
+/** What the detector calls on its RPN head (mmdet's RPNHead interface); a registered RPN head of yours provides it. */
+export type RPNHeadLike = Module & Pick<RPNHead, 'forward' | 'loss' | 'proposals' | 'reseedSampling'>;
+/** What the detector calls on its RoI head (mmdet's StandardRoIHead interface). */
+export type RoIHeadLike = Module & Pick<StandardRoIHead, 'forwardTrain' | 'simpleTest' | 'reseedSampling' | 'numClasses'>;
 
 export interface MaskRCNNOptions {
   /** A backbone to use instead of the one `cfg.backbone` describes (anything implementing the contract). */
@@ -43,102 +30,91 @@ export interface MaskRCNNOptions {
   seed?: number;
 }
 
-/** Build the backbone a detector config names (a 'Custom' one must be passed in, see MaskRCNNOptions). */
+function isCustom(b: DetBackboneConfig): b is CustomDetBackboneConfig {
+  return b.type === 'Custom';
+}
+
+/**
+ * Build the backbone a detector config names through the backbone registry (a 'Custom' one is built by the caller
+ * and passed in, see MaskRCNNOptions).
+ */
 export function buildDetBackbone(cfg: DetBackboneConfig): Backbone {
-  switch (cfg.type) {
-    case 'MILA': {
-      const { embedDim, depths, numHeads, mlpRatio, qkvBias, dropRate, dropPathRate, outIndices } = cfg;
-      // Configs stored before useCheckpoint existed lack the key: off, as the official default.
-      const useCheckpoint = cfg.useCheckpoint === true;
-      return new MilaBackbone({ embedDim, depths: [...depths], numHeads: [...numHeads], mlpRatio, qkvBias, dropRate, dropPathRate, outIndices: [...outIndices], useCheckpoint });
-    }
-    case 'Custom':
-      throw new Error(`models/mask-rcnn: the config's backbone is the custom '${cfg.name}': pass it as new MaskRCNN(cfg, { backbone })`);
-    default:
-      throw new Error(`models/mask-rcnn: unknown backbone type ${JSON.stringify((cfg as { type: unknown }).type)} (expected 'MILA' or 'Custom')`);
-  }
+  if (isCustom(cfg)) throw new Error(`models/mask-rcnn: the config's backbone is the custom '${cfg.name}': pass it as new MaskRCNN(cfg, { backbone })`);
+  return BACKBONES.build(cfg, undefined);
 }
 
-function assignerOptions(a: AssignerConfig) {
-  return { posIouThr: a.posIouThr, negIouThr: a.negIouThr, minPosIou: a.minPosIou, matchLowQuality: a.matchLowQuality, ignoreIofThr: a.ignoreIofThr, gtMaxAssignAll: a.gtMaxAssignAll };
-}
-
-function samplerOptions(s: SamplerConfig) {
-  return { num: s.num, posFraction: s.posFraction, negPosUb: s.negPosUb, addGtAsProposals: s.addGtAsProposals };
-}
-
-function proposalSettings(p: RPNProposalConfig): ProposalSettings {
-  return { nmsPre: p.nmsPre, maxPerImg: p.maxPerImg, nmsIouThr: p.nms.iouThreshold, minBboxSize: p.minBboxSize };
-}
-
-/** The neck must read what the backbone gives, and the anchors / RoI levels must sit at the FPN's strides. */
-function checkShapes(cfg: MaskRCNNConfig, backboneShapes: readonly ShapeSpec[], fpnShapes: readonly ShapeSpec[]): void {
+/** The neck must read what the backbone gives (checked before the neck is built). */
+function checkBackbone(cfg: MaskRCNNConfig, backboneShapes: readonly ShapeSpec[]): void {
   const where = 'models/mask-rcnn';
   const got = backboneShapes.map((s) => s.channels);
-  if (cfg.backbone.type === 'Custom') {
+  if (isCustom(cfg.backbone)) {
     const declared = cfg.backbone;
     if (declared.outChannels.join() !== got.join() || declared.strides.join() !== backboneShapes.map((s) => s.stride).join()) {
       throw new Error(`${where}: the config declares backbone '${declared.name}' with channels [${declared.outChannels.join(', ')}] and strides [${declared.strides.join(', ')}], but the backbone passed gives channels [${got.join(', ')}] and strides [${backboneShapes.map((s) => s.stride).join(', ')}]`);
     }
   }
-  if (got.join() !== cfg.neck.inChannels.join()) {
+  if (Array.isArray(cfg.neck.inChannels) && got.join() !== cfg.neck.inChannels.join()) {
     throw new Error(`${where}: the neck expects channels [${cfg.neck.inChannels.join(', ')}] but the backbone gives [${got.join(', ')}]`);
   }
-  const strides = fpnShapes.map((s) => s.stride);
-  const anchors = cfg.rpnHead.anchorGenerator.strides;
-  if (anchors.join() !== strides.join()) throw new Error(`${where}: anchor strides [${anchors.join(', ')}] differ from the FPN output strides [${strides.join(', ')}]`);
-  for (const ext of [cfg.roiHead.bboxRoiExtractor, cfg.roiHead.maskRoiExtractor]) {
+}
+
+/** The anchors / RoI levels must sit at the neck's strides, and the heads take the neck's channels. */
+function checkNeckShapes(cfg: MaskRCNNConfig, neckShapes: readonly ShapeSpec[]): void {
+  const where = 'models/mask-rcnn';
+  const strides = neckShapes.map((s) => s.stride);
+  // A registered head of another kind may lack these entries: what is not declared is not checked.
+  const anchors = cfg.rpnHead.anchorGenerator?.strides;
+  if (anchors && anchors.join() !== strides.join()) throw new Error(`${where}: anchor strides [${anchors.join(', ')}] differ from the FPN output strides [${strides.join(', ')}]`);
+  for (const ext of [cfg.roiHead.bboxRoiExtractor, cfg.roiHead.maskRoiExtractor].filter((e) => e?.featmapStrides)) {
     const want = ext.featmapStrides.join();
     if (want !== strides.slice(0, ext.featmapStrides.length).join()) {
       throw new Error(`${where}: RoI featmap strides [${ext.featmapStrides.join(', ')}] differ from the FPN's [${strides.join(', ')}]`);
     }
   }
-  if (cfg.rpnHead.inChannels !== cfg.neck.outChannels || cfg.roiHead.bboxHead.inChannels !== cfg.neck.outChannels || cfg.roiHead.maskHead.inChannels !== cfg.neck.outChannels) {
-    throw new Error(`${where}: the RPN and RoI heads must take the FPN's ${cfg.neck.outChannels} channels`);
+  const channels = neckShapes[0]?.channels;
+  const heads = [cfg.rpnHead.inChannels, cfg.roiHead.bboxHead?.inChannels, cfg.roiHead.maskHead?.inChannels];
+  if (neckShapes.some((s) => s.channels !== channels) || heads.some((c) => c !== undefined && c !== channels)) {
+    throw new Error(`${where}: the RPN and RoI heads must take the FPN's ${channels} channels`);
   }
 }
 
 export class MaskRCNN extends Module implements TrainableModel<DetBatch> {
   readonly backbone: Backbone;
-  readonly neck: FPN;
-  readonly rpnHead: RPNHead;
-  readonly roiHead: StandardRoIHead;
+  readonly neck: Neck;
+  readonly rpnHead: RPNHeadLike;
+  readonly roiHead: RoIHeadLike;
   private readonly rpnTrain: RPNTrainSettings;
-  private readonly roiRng: ReseedableRng;
 
   constructor(readonly cfg: MaskRCNNConfig, opts: MaskRCNNOptions = {}) {
     super();
     if (cfg.type !== 'MaskRCNN') throw new Error(`models/mask-rcnn: config type is ${JSON.stringify(cfg.type)}, expected 'MaskRCNN'`);
     const backbone = opts.backbone ?? buildDetBackbone(cfg.backbone);
+    let neck: Neck | null = null;
+    let neckShapes: ShapeSpec[];
     try {
-      checkShapes(cfg, backbone.outShapes, fpnOutShapes(backbone.outShapes, cfg.neck.outChannels, cfg.neck.numOuts));
+      checkBackbone(cfg, backbone.outShapes);
+      neck = NECKS.build(cfg.neck, { inShapes: backbone.outShapes });
+      neckShapes = neck.outShapes(backbone.outShapes);
+      checkNeckShapes(cfg, neckShapes);
     } catch (err) {
       if (!opts.backbone) backbone.dispose();
+      neck?.dispose();
       throw err;
     }
     this.backbone = this.registerModule('backbone', backbone);
-    this.neck = this.registerModule('neck', new FPN({ inChannels: cfg.neck.inChannels, outChannels: cfg.neck.outChannels, numOuts: cfg.neck.numOuts }));
-    const rpn = cfg.rpnHead;
+    this.neck = this.registerModule('neck', neck);
+    // The samplers' seeds, drawn in this order from the model's seed (RPN first).
     const seeds = new Rng(opts.seed ?? 0);
-    this.rpnHead = this.registerModule(
-      'rpn_head',
-      new RPNHead(
-        {
-          inChannels: rpn.inChannels,
-          featChannels: rpn.featChannels,
-          anchorGenerator: { strides: rpn.anchorGenerator.strides, ratios: rpn.anchorGenerator.ratios, scales: rpn.anchorGenerator.scales },
-          targetMeans: rpn.bboxCoder.targetMeans,
-          targetStds: rpn.bboxCoder.targetStds,
-          lossClsWeight: rpn.lossCls.lossWeight,
-          lossBboxWeight: rpn.lossBbox.lossWeight,
-        },
-        Math.floor(seeds.next() * 2 ** 32),
-      ),
-    );
-    this.roiRng = new ReseedableRng(Math.floor(seeds.next() * 2 ** 32));
-    this.roiHead = this.registerModule('roi_head', new StandardRoIHead(cfg.roiHead, cfg.trainCfg.rcnn, cfg.testCfg.rcnn, this.roiRng));
-    const t = cfg.trainCfg.rpn;
-    this.rpnTrain = { assigner: assignerOptions(t.assigner), sampler: samplerOptions(t.sampler), allowedBorder: t.allowedBorder, posWeight: t.posWeight };
+    const rpnSeed = Math.floor(seeds.next() * 2 ** 32);
+    const roiSeed = Math.floor(seeds.next() * 2 ** 32);
+    const ctx = (trainCfg: unknown, testCfg: unknown, seed: number): HeadContext => ({ inShapes: neckShapes, trainCfg, testCfg, seed });
+    const rpn = HEADS.build(cfg.rpnHead, ctx(cfg.trainCfg.rpn, cfg.testCfg.rpn, rpnSeed));
+    requireMethods(rpn, ['forward', 'loss', 'proposals', 'reseedSampling'], `RPN head '${cfg.rpnHead.type}'`);
+    this.rpnHead = this.registerModule('rpn_head', rpn as RPNHeadLike);
+    const roi = HEADS.build(cfg.roiHead, ctx(cfg.trainCfg.rcnn, cfg.testCfg.rcnn, roiSeed));
+    requireMethods(roi, ['forwardTrain', 'simpleTest', 'reseedSampling'], `RoI head '${cfg.roiHead.type}'`);
+    this.roiHead = this.registerModule('roi_head', roi as RoIHeadLike);
+    this.rpnTrain = rpnTrainSettings(cfg.trainCfg.rpn);
   }
 
   get numClasses(): number {
@@ -206,7 +182,7 @@ export class MaskRCNN extends Module implements TrainableModel<DetBatch> {
   reseedSampling(seed: number): void {
     const r = new Rng(seed);
     this.rpnHead.reseedSampling(Math.floor(r.next() * 2 ** 32));
-    this.roiRng.reseed(Math.floor(r.next() * 2 ** 32));
+    this.roiHead.reseedSampling(Math.floor(r.next() * 2 ** 32));
   }
 }
 

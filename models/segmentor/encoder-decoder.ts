@@ -1,12 +1,32 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../../core/module.js';
+import { BACKBONES, HEADS, requireMethods, type ComponentConfig } from '../../core/registry.js';
 import type { Backbone } from '../../core/types/backbone.js';
 import type { SegBatch } from '../../core/types/data.js';
 import type { LossTerms, TrainableModel } from '../types.js';
-import { UPerHead, type UPerHeadConfig } from '../../heads/seg/uper-head.js';
-import { FCNHead, type FCNHeadConfig } from '../../heads/seg/fcn-head.js';
+import type { MilaBackboneConfig } from '../../backbones/mila/config.js';
+import type { TinyConvBackboneConfig } from '../../backbones/tiny-conv.js';
+import type { BaseDecodeHead } from '../../heads/seg/decode-head.js';
+import type { UPerHeadConfig } from '../../heads/seg/uper-head.js';
+import type { FCNHeadConfig } from '../../heads/seg/fcn-head.js';
 import { resizeBilinear } from '../../heads/seg/resize-bilinear.js';
-import { buildSegBackbone, type SegBackboneConfig } from './backbone-config.js';
+import '../builtin-components.js';
+
+/** The official MLLA backbone kwargs (downstream/segmentation/configs/mlla), as plain data. */
+export type MilaSegBackboneConfig = MilaBackboneConfig;
+
+/** The backbones the presets name; any registered type works too (`ComponentConfig`). */
+export type BuiltinSegBackboneConfig = MilaSegBackboneConfig | TinyConvBackboneConfig;
+export type SegBackboneConfig = BuiltinSegBackboneConfig | ComponentConfig;
+
+/** A registered decode head's entry: its options, with at least the class count the segmentor reports. */
+export type SegHeadConfig = ComponentConfig & { numClasses: number };
+
+/**
+ * What the segmentor calls on a decode or auxiliary head (mmseg's BaseDecodeHead interface): logits from the
+ * backbone features, and the loss terms from logits and labels. A registered head of yours provides both.
+ */
+export type SegHeadLike = Module & Pick<BaseDecodeHead, 'forward' | 'losses'>;
 
 /** mmseg's test_cfg: `whole` image or `slide` windows of cropSize every stride ([h, w] each). */
 export interface SegTestConfig {
@@ -19,8 +39,8 @@ export interface SegTestConfig {
 export interface EncoderDecoderConfig {
   type: 'EncoderDecoder';
   backbone: SegBackboneConfig;
-  decodeHead: UPerHeadConfig;
-  auxiliaryHead: FCNHeadConfig | null;
+  decodeHead: UPerHeadConfig | SegHeadConfig;
+  auxiliaryHead: FCNHeadConfig | SegHeadConfig | null;
   testCfg: SegTestConfig;
 }
 
@@ -30,16 +50,21 @@ export interface EncoderDecoderConfig {
  */
 export class EncoderDecoder extends Module implements TrainableModel<SegBatch> {
   readonly backbone: Backbone;
-  readonly decodeHead: UPerHead;
-  readonly auxiliaryHead: FCNHead | null;
+  readonly decodeHead: SegHeadLike;
+  readonly auxiliaryHead: SegHeadLike | null;
 
   constructor(readonly cfg: EncoderDecoderConfig, backbone?: Backbone) {
     super();
-    this.backbone = this.registerModule('backbone', backbone ?? buildSegBackbone(cfg.backbone));
-    checkHeadInputs('decode head', cfg.decodeHead, this.backbone);
-    this.decodeHead = this.registerModule('decode_head', new UPerHead(cfg.decodeHead));
-    if (cfg.auxiliaryHead) checkHeadInputs('auxiliary head', cfg.auxiliaryHead, this.backbone);
-    this.auxiliaryHead = cfg.auxiliaryHead ? this.registerModule('auxiliary_head', new FCNHead(cfg.auxiliaryHead)) : null;
+    this.backbone = this.registerModule('backbone', backbone ?? BACKBONES.build(cfg.backbone, undefined));
+    this.decodeHead = this.registerModule('decode_head', this.buildHead('decode head', cfg.decodeHead));
+    this.auxiliaryHead = cfg.auxiliaryHead ? this.registerModule('auxiliary_head', this.buildHead('auxiliary head', cfg.auxiliaryHead)) : null;
+  }
+
+  private buildHead(what: string, cfg: UPerHeadConfig | FCNHeadConfig | SegHeadConfig): SegHeadLike {
+    checkHeadInputs(what, cfg, this.backbone);
+    const head = HEADS.build(cfg, { inShapes: this.backbone.outShapes, trainCfg: null, testCfg: null, seed: 0 });
+    requireMethods(head, ['forward', 'losses'], `${what} '${cfg.type}'`);
+    return head as SegHeadLike;
   }
 
   get numClasses(): number {
@@ -80,12 +105,15 @@ export class EncoderDecoder extends Module implements TrainableModel<SegBatch> {
   }
 }
 
-function checkHeadInputs(what: string, head: { inChannels: number[]; inIndex: number[] }, backbone: Backbone): void {
-  head.inIndex.forEach((idx, k) => {
+/** A head that declares which backbone outputs it reads (mmseg's in_index / in_channels) must get those channels. */
+function checkHeadInputs(what: string, head: { type: string; inChannels?: unknown; inIndex?: unknown }, backbone: Backbone): void {
+  if (!Array.isArray(head.inIndex) || !Array.isArray(head.inChannels)) return;
+  const inChannels = head.inChannels as number[];
+  (head.inIndex as number[]).forEach((idx, k) => {
     const spec = backbone.outShapes[idx];
     if (!spec) throw new Error(`${what} reads backbone output ${idx}, but the backbone has ${backbone.outShapes.length} outputs`);
-    if (spec.channels !== head.inChannels[k]) {
-      throw new Error(`${what} expects ${head.inChannels[k]} channels from backbone output ${idx}, the backbone gives ${spec.channels}`);
+    if (spec.channels !== inChannels[k]) {
+      throw new Error(`${what} expects ${inChannels[k]} channels from backbone output ${idx}, the backbone gives ${spec.channels}`);
     }
   });
 }

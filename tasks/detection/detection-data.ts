@@ -27,8 +27,15 @@ export function openCocoSplit(data: DataConfig, split: 'train' | 'val' | 'test')
     testMode: split !== 'train',
     classes: data.classes ?? undefined,
   });
-  const specs = detPipelineSpecs(s.pipeline, `data.${split}.pipeline`);
-  return { dataset, specs, pipeline: buildDetPipeline(specs) };
+  const where = `data.${split}.pipeline`;
+  const specs = detPipelineSpecs(s.pipeline, where);
+  let pipeline: DetTransform;
+  try {
+    pipeline = buildDetPipeline(specs);
+  } catch (err) {
+    throw new UserError(`${where}: ${(err as Error).message}`);
+  }
+  return { dataset, specs, pipeline };
 }
 
 /**

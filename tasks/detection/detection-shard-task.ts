@@ -1,26 +1,23 @@
 import type { ExperimentConfig } from '../../configs/types.js';
-import { initBackend } from '../../core/backend.js';
-import { DetectionTask, type ImageCocoResults } from './detection-task.js';
 import { loadModelWeights } from '../../train/model-weights.js';
+import { modelShardTask, type ModelShardSetup } from '../shard-task.js';
+import { DetectionTask, type ImageCocoResults } from './detection-task.js';
 
-/** What a `mila test --workers N` worker needs to build its own detector (plain data: it crosses threads). */
-export interface DetectionShardSetup {
+/** What a `mila test --workers N` worker needs to build its own detector. */
+export interface DetectionShardSetup extends ModelShardSetup {
   config: ExperimentConfig;
-  checkpoint: string;
-  backend: string;
   split: 'val' | 'test';
   withMask: boolean;
 }
 
 /**
- * The shard task of `mila test --workers N` (core/workers/shard-pool.ts): each worker builds the detector from
- * the config and loads the checkpoint once, then turns image indices of the split into COCO results
- * (boxes, scores, labels, RLE masks) exactly as the in-process loop does.
+ * The shard task of `mila test --workers N` (tasks/shard-task.ts): each worker builds the detector from the
+ * config and loads the checkpoint once, then turns image indices of the split into COCO results (boxes,
+ * scores, labels, RLE masks) exactly as the in-process loop does.
  */
-export async function createShardHandler(setup: DetectionShardSetup): Promise<(index: number) => Promise<ImageCocoResults>> {
-  await initBackend(setup.backend, { quiet: true });
+export const createShardHandler = modelShardTask<DetectionShardSetup, number, ImageCocoResults>(async (setup) => {
   const task = await DetectionTask.create(setup.config);
   // The main thread already reported missing/unexpected keys of this checkpoint.
   loadModelWeights(task.model, setup.checkpoint);
   return (index) => task.cocoResultsAt(setup.split, index, setup.withMask);
-}
+});

@@ -11,11 +11,11 @@ import type { DetectionResult } from '../../core/types/detection-result.js';
 import { toCocoResults } from '../../eval/coco/detection-results.js';
 import { cocoTrainData, openCocoSplit, type CocoSplit } from './detection-data.js';
 import { collateDet } from '../../datasets/loader/collate.js';
+import { COCO_CLASSES } from '../../datasets/coco/coco-classes.js';
 import type { LoaderTrainData } from '../../train/loader-train-data.js';
 import { Progress } from '../../train/progress.js';
 import type { EvalOptions, EvalReport, TaskRuntime, WorkerOptions } from '../task.js';
-import { compiledTaskModule } from '../../core/workers/dist-module.js';
-import { mapInWorkers } from '../../core/workers/shard-pool.js';
+import { mapInShardTask } from '../shard-task.js';
 import type { DetectionShardSetup } from './detection-shard-task.js';
 
 /** One image's detections as COCO results (bbox, and segm as compressed RLE when masks were asked for). */
@@ -54,11 +54,13 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
     return s;
   }
 
+  /** The test annotation file's categories when it is there, else data.classes, COCO's 80 names for an 80-class model, or `class i`. */
   async classNames(): Promise<string[]> {
     try {
       return this.split('test').dataset.classNames;
     } catch {
-      return this.config.data.classes ?? Array.from({ length: this.model.numClasses }, (_, i) => `class ${i}`);
+      const k = this.model.numClasses;
+      return this.config.data.classes ?? (k === COCO_CLASSES.length ? [...COCO_CLASSES] : Array.from({ length: k }, (_, i) => `class ${i}`));
     }
   }
 
@@ -133,15 +135,9 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
 
   /** The first n images of a split on worker threads (tasks/detection/detection-shard-task.ts), in image order. */
   private async *predictInWorkers(split: 'val' | 'test', n: number, withMask: boolean, workers: WorkerOptions): AsyncGenerator<ImageCocoResults> {
-    const module = compiledTaskModule('tasks/detection/detection-shard-task.js');
-    const setup: DetectionShardSetup = { config: this.config, checkpoint: workers.checkpoint, backend: workers.backend, split, withMask };
+    const setup: DetectionShardSetup = { backend: workers.backend, imports: this.config.customImports, checkpoint: workers.checkpoint, config: this.config, split, withMask };
     const indices = Array.from({ length: n }, (_, i) => i);
-    try {
-      yield* mapInWorkers<DetectionShardSetup, number, ImageCocoResults>(indices, { module, setup }, workers.count);
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      throw new UserError((e as Error).message);
-    }
+    yield* mapInShardTask<DetectionShardSetup, number, ImageCocoResults>('tasks/detection/detection-shard-task.js', setup, indices, workers.count);
   }
 
   /** One image of a split through the test pipeline and the model, as COCO results (used by the workers). */
@@ -158,8 +154,13 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
 
   async predictImage(path: string): Promise<{ image: HostImage; result: DetectionResult }> {
     const image = await decodeImageFile(path);
+    return { image, result: this.predictHostImage(image, path) };
+  }
+
+  /** The test pipeline and the model on one decoded RGB image; results in its pixel coordinates. */
+  predictHostImage(image: HostImage, name: string): DetectionResult {
     const pipeline = this.splits.get('test')?.pipeline ?? detTestPipeline(this.config);
-    return { image, result: detectImage(this.model, image, pipeline, path) };
+    return detectImage(this.model, image, pipeline, name);
   }
 }
 

@@ -1,5 +1,4 @@
-import { compiledTaskModule } from '../../core/workers/dist-module.js';
-import { mapInWorkers } from '../../core/workers/shard-pool.js';
+import { mapInShardTask } from '../shard-task.js';
 import type { SegSplitItem } from '../../datasets/ade20k/ade20k-split.js';
 import { SegPredictionScorer, type SegEvaluateOptions, type SegEvaluateResult } from './evaluate.js';
 import type { SegShardPrediction, SegShardSetup } from './shard-task.js';
@@ -16,10 +15,9 @@ export async function evaluateSegmentorInWorkers(
   workers: number,
   opts: SegEvaluateOptions,
 ): Promise<SegEvaluateResult> {
-  const module = compiledTaskModule('tasks/segmentation/shard-task.js');
   const scorer = new SegPredictionScorer(items.length, opts);
   let i = 0;
-  for await (const p of mapInWorkers<SegShardSetup, string, SegShardPrediction>(items.map((it) => it.image), { module, setup }, workers)) {
+  for await (const p of mapInShardTask<SegShardSetup, string, SegShardPrediction>('tasks/segmentation/shard-task.js', setup, items.map((it) => it.image), workers)) {
     await scorer.add(items[i++]!, p.pred, p.height, p.width);
   }
   return scorer.result();

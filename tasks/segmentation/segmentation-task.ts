@@ -9,8 +9,8 @@ import { EncoderDecoder, type EncoderDecoderConfig } from '../../models/segmento
 import { ADE20K_CLASSES } from '../../datasets/ade20k/ade20k-classes.js';
 import { listAde20kSplit } from '../../datasets/ade20k/ade20k-split.js';
 import { evaluateSegmentor } from './evaluate.js';
-import { findStep, testViewOptions } from './test-view-options.js';
-import { segPipelineSpecs } from '../config-pipeline.js';
+import { testViewOptions } from './test-views.js';
+import { findStep, segPipelineSpecs } from '../config-pipeline.js';
 import { LoaderTrainData } from '../../train/loader-train-data.js';
 import { Progress } from '../../train/progress.js';
 import type { EvalOptions, EvalReport, TaskRuntime } from '../task.js';
@@ -18,6 +18,11 @@ import type { EvalOptions, EvalReport, TaskRuntime } from '../task.js';
 /** The ADE20K split folder name of a config split ('images/training' -> 'training'). */
 function splitFolder(imgPrefix: string): string {
   return basename(imgPrefix.replace(/\/+$/, ''));
+}
+
+/** data.classes, else ADE20K's names for a 150-class model, else `class i`. */
+export function segmentationClassNames(classes: string[] | null, numClasses: number): string[] {
+  return classes ?? (numClasses === ADE20K_CLASSES.length ? [...ADE20K_CLASSES] : Array.from({ length: numClasses }, (_, i) => `class ${i}`));
 }
 
 /** An encoder-decoder segmentor on an ADE20K-format dataset: mmseg's iteration-based training and mIoU evaluation. */
@@ -32,8 +37,7 @@ export class SegmentationTask implements TaskRuntime<SegBatch> {
   }
 
   async classNames(): Promise<string[]> {
-    const k = this.model.numClasses;
-    return this.config.data.classes ?? (k === ADE20K_CLASSES.length ? [...ADE20K_CLASSES] : Array.from({ length: k }, (_, i) => `class ${i}`));
+    return segmentationClassNames(this.config.data.classes, this.model.numClasses);
   }
 
   async trainData(): Promise<LoaderTrainData<SegBatch>> {

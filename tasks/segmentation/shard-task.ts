@@ -1,14 +1,12 @@
-import { initBackend } from '../../core/backend.js';
 import { decodeImageFile } from '../../datasets/image/decode-image.js';
 import { loadModelWeights } from '../../train/model-weights.js';
+import { modelShardTask, type ModelShardSetup } from '../shard-task.js';
 import { EncoderDecoder, type EncoderDecoderConfig, type SegTestConfig } from '../../models/segmentor/encoder-decoder.js';
 import { segmentImage, type TestViewOptions } from './test-views.js';
 
-/** What a `seg-test --workers N` worker needs to build its own model (plain data: it crosses threads). */
-export interface SegShardSetup {
-  backend: string;
+/** What a `seg-test --workers N` worker needs to build its own model. */
+export interface SegShardSetup extends ModelShardSetup {
   model: EncoderDecoderConfig;
-  checkpoint: string;
   testCfg: SegTestConfig;
   views: TestViewOptions;
 }
@@ -20,11 +18,10 @@ export interface SegShardPrediction {
 }
 
 /**
- * The shard task of `seg-test --workers N` (core/workers/shard-pool.ts): each worker builds the model and
- * loads the checkpoint once, then turns image paths into label maps exactly as the in-process path does.
+ * The shard task of `seg-test --workers N` (tasks/shard-task.ts): each worker builds the model and loads the
+ * checkpoint once, then turns image paths into label maps exactly as the in-process path does.
  */
-export async function createShardHandler(setup: SegShardSetup): Promise<(imagePath: string) => Promise<SegShardPrediction>> {
-  await initBackend(setup.backend, { quiet: true });
+export const createShardHandler = modelShardTask<SegShardSetup, string, SegShardPrediction>(async (setup) => {
   const model = new EncoderDecoder(setup.model);
   // The main thread already reported missing/unexpected keys of this checkpoint.
   loadModelWeights(model, setup.checkpoint);
@@ -32,4 +29,4 @@ export async function createShardHandler(setup: SegShardSetup): Promise<(imagePa
     const img = await decodeImageFile(imagePath);
     return { pred: segmentImage(model, img, setup.views, setup.testCfg), height: img.height, width: img.width };
   };
-}
+});

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { JsonValue, TransformStep } from '../../configs/types.js';
 import type { HostImage } from '../../core/types/data.js';
+import { findStep } from '../config-pipeline.js';
 import { resizeBilinearU8 } from '../../datasets/image/resize-bilinear.js';
 import { rescaleSize } from '../../datasets/transforms/rescale-size.js';
 import { IMAGENET_MEAN_RGB, IMAGENET_STD_RGB, normalizeImage } from '../../datasets/transforms/normalize.js';
@@ -18,6 +20,25 @@ export interface TestViewOptions {
   flip: boolean;
   mean?: readonly number[];
   std?: readonly number[];
+}
+
+function pair(v: JsonValue | undefined, fallback: [number, number]): [number, number] {
+  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number' ? [v[0], v[1]] : fallback;
+}
+
+/**
+ * The views of a config's test pipeline (mmseg MultiScaleFlipAug: scale, ratios, flip; Normalize), or with
+ * `augTest` mmseg's multi-scale and flip test (the "MS" numbers).
+ */
+export function testViewOptions(steps: readonly TransformStep[], augTest = false): TestViewOptions {
+  const aug = findStep(steps, 'MultiScaleFlipAug');
+  const imgScale = pair(aug?.imgScale ?? findStep(steps, 'Resize')?.imgScale, [2048, 512]);
+  const norm = findStep(steps, 'Normalize');
+  const mean = Array.isArray(norm?.mean) ? (norm.mean as number[]) : undefined;
+  const std = Array.isArray(norm?.std) ? (norm.std as number[]) : undefined;
+  if (augTest) return { imgScale, ratios: MS_RATIOS, flip: true, mean, std };
+  const ratios = Array.isArray(aug?.imgRatios) ? (aug.imgRatios as number[]) : null;
+  return { imgScale, ratios, flip: aug?.flip === true, mean, std };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PNG } from 'pngjs';
+import { encodeLabelPng } from '../../core/io/label-png.js';
 import sharp from 'sharp';
 import type { HostImage } from '../../core/types/data.js';
 import { ADE20K_PALETTE } from '../../datasets/ade20k/ade20k-classes.js';
@@ -9,9 +9,7 @@ import { labelOverlayRgb } from './overlay.js';
 /** Write a label map as an 8-bit grayscale PNG whose values are class indices (what `mila seg-eval` reads). */
 export function writeLabelPng(file: string, labels: Uint8Array, height: number, width: number): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const png = new PNG({ width, height, colorType: 0, inputColorType: 0, bitDepth: 8 });
-  png.data = Buffer.from(labels.buffer, labels.byteOffset, labels.length);
-  writeFileSync(file, PNG.sync.write(png, { colorType: 0, inputColorType: 0, bitDepth: 8 }));
+  writeFileSync(file, encodeLabelPng(labels, height, width));
 }
 
 /**

@@ -14,6 +14,13 @@ describe('the package entry point', () => {
     expect(typeof api.checkpoint.loadCheckpoint).toBe('function');
     expect(api.configs.configNames()).toContain('mask_rcnn_mila_t_fpn_1x_coco');
   });
+
+  it("leads with the high-level API and the zoo, and exports what the README's custom-head example needs", () => {
+    for (const f of [api.loadDetector, api.loadSegmentor, api.fetchZooCheckpoint, api.maskRcnnModel, api.customDetBackbone, api.buildDetBatch, api.createTask, api.nativeStatus]) {
+      expect(typeof f).toBe('function');
+    }
+    expect(api.ZOO.map((e) => e.preset).filter((p) => !p.startsWith('mila_')).every((p) => api.configs.configNames().includes(p))).toBe(true);
+  });
 });
 
 describe('mila configs', () => {

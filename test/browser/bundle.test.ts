@@ -1,8 +1,8 @@
 /**
  * The browser entry (browser/index.ts, `mila-dense/browser`) bundles for browsers with nothing of Node in it:
  * esbuild (platform 'browser') must resolve every import without Node's built-ins, and no Node-only package
- * (sharp, cli-progress, pngjs, commander) or file of ours (the native addon loader, worker threads, file I/O) may
- * end up in the bundle. (`npm run typecheck` also checks the page and the entry against the DOM's types without
+ * (sharp, cli-progress, commander, node-gyp-build) or file of ours (the native addon loader, worker threads, file
+ * I/O) may end up in the bundle. (`npm run typecheck` also checks the page and the entry against the DOM's types without
  * Node's: web/tsconfig.json.)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -8,6 +8,9 @@ import * as segTest from '../../cli/commands/seg-test.js';
 import * as cocoEval from '../../cli/commands/coco-eval.js';
 import * as segEval from '../../cli/commands/seg-eval.js';
 import * as configs from '../../cli/commands/configs.js';
+import * as exportCommand from '../../cli/commands/export.js';
+import * as features from '../../cli/commands/features.js';
+import * as zoo from '../../cli/commands/zoo.js';
 
 export interface MilaRun {
   out: string;
@@ -24,7 +27,7 @@ export interface MilaRun {
  */
 export async function runMila(...args: string[]): Promise<MilaRun> {
   const program = new Command().exitOverride();
-  for (const c of [makeData, train, test, infer, segTest, cocoEval, segEval, configs]) c.register(program);
+  for (const c of [makeData, train, test, infer, segTest, cocoEval, segEval, configs, exportCommand, features, zoo]) c.register(program);
   const out: string[] = [];
   const err: string[] = [];
   const capture = (sink: string[]) => (s: string | Uint8Array, ...rest: unknown[]) => {

@@ -1,12 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { NATIVE_ENV, nativeAddon, nativeStatus } from '../../core/native/addon.js';
+import { nativeCasesRun } from '../native/native-policy.js';
 
-// The addon is built by `npm install`; a machine without a compiler runs the suite with MILA_NATIVE=0,
-// which reports these cases as skipped instead of passing them.
-const disabled = process.env[NATIVE_ENV] === '0';
-
-describe.skipIf(disabled)('native addon', () => {
+// The addon comes prebuilt or is built by `npm install`; see native-policy.ts for when these cases skip.
+describe.runIf(nativeCasesRun(import.meta.url))('native addon', () => {
   it('is built and loaded', () => {
     expect(nativeStatus()).toMatch(/^native kernels, \d+ threads?$/);
     expect(nativeAddon()).toBeDefined();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeLabelPng, encodeLabelPng } from '../../core/io/label-png.js';
+import { decodeLabelPng, encodeLabelPng, readLabelPngFile } from '../../core/io/label-png.js';
 import { decodeImageBytes } from '../../datasets/image/decode-image.js';
 import { resizeBilinearU8 } from '../../datasets/image/resize-bilinear.js';
 import { resizeNearestPlanesU8 } from '../../datasets/image/resize-nearest.js';
@@ -40,7 +40,7 @@ describe('8-bit HSV matches cv2', () => {
 });
 
 /** A PNG built chunk by chunk, so the test controls colour type and palette exactly. */
-function pngFile(w: number, h: number, colorType: number, rows: number[][], palette?: number[][]): Buffer {
+function pngFile(w: number, h: number, colorType: number, rows: number[][], palette?: number[][], depth = 8, interlace = 0): Buffer {
   const chunk = (type: string, data: Buffer): Buffer => {
     const len = Buffer.alloc(4);
     len.writeUInt32BE(data.length);
@@ -52,8 +52,9 @@ function pngFile(w: number, h: number, colorType: number, rows: number[][], pale
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(w, 0);
   ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8;
+  ihdr[8] = depth;
   ihdr[9] = colorType;
+  ihdr[12] = interlace;
   const raw = Buffer.concat(rows.map((r) => Buffer.from([0, ...r])));
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
@@ -79,6 +80,39 @@ describe('label PNGs are read as raw values', () => {
   });
   it('colour PNG is refused', () => {
     expect(() => decodeLabelPng(pngFile(1, 1, 2, [[1, 2, 3]]))).toThrow(/label maps must be 8-bit grayscale or palette/);
+  });
+  it('2-bit palette rows are unpacked, each row starting on a byte', () => {
+    // 5 pixels of 2 bits: 0b00_01_10_11 then 0b11_000000 (padding), per row
+    const buf = pngFile(5, 2, 3, [[0b00011011, 0b11000000], [0b11100100, 0b01000000]], [[0, 0, 0], [0, 0, 0], [0, 0, 0], [1, 1, 1]], 2);
+    expect(Array.from(decodeLabelPng(buf).data)).toEqual([0, 1, 2, 3, 3, 3, 2, 1, 0, 1]);
+  });
+  it('interlaced 8-bit grayscale is read; interlaced packed palettes are refused in one line', async () => {
+    const values = Uint8Array.from({ length: 11 * 9 }, (_, i) => (i * 53) % 151);
+    const interlaced = await sharp(values, { raw: { width: 11, height: 9, channels: 1 } }).toColourspace('b-w').png({ progressive: true }).toBuffer();
+    expect(interlaced[28], 'sharp wrote an Adam7 PNG').toBe(1);
+    expect(Array.from(decodeLabelPng(interlaced).data)).toEqual(Array.from(values));
+    const packed = pngFile(2, 1, 3, [[0x12]], [[0, 0, 0]], 4, 1);
+    expect(() => decodeLabelPng(packed)).toThrow(/^interlaced 4-bit PNG is not supported/);
+  });
+});
+
+describe('label PNGs written by Pillow read as Pillow reads them (mmseg)', () => {
+  const dir = join(import.meta.dirname, 'fixtures/label-png');
+  const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as {
+    files: Record<string, { mode: string; shape: number[]; values: number[] }>;
+  };
+  for (const name of ['palette-8bit.png', 'palette-4bit.png', 'palette-1bit.png', 'grey-8bit.png']) {
+    it(name, () => {
+      const want = expected.files[name]!;
+      const got = readLabelPngFile(join(dir, name));
+      expect([got.height, got.width]).toEqual(want.shape);
+      expect(Array.from(got.data)).toEqual(want.values);
+    });
+  }
+  it('16-bit grayscale is refused in one line naming the file', () => {
+    const file = join(dir, 'grey-16bit.png');
+    expect(expected.files['grey-16bit.png']!.mode).toBe('I');
+    expect(() => readLabelPngFile(file)).toThrow(`cannot decode label PNG ${file}: 16-bit grayscale; label maps must be 8-bit`);
   });
 });
 

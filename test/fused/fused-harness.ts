@@ -70,9 +70,6 @@ export function expectResultsClose(actual: Results, expected: Results, what: str
   actual.grads.forEach((g, i) => expectClose(g, expected.grads[i]!, `${what} gradient ${i}`));
 }
 
-/** Native cases run unless MILA_NATIVE=0 is set explicitly; then an unbuilt addon is not a failure. */
-export const NATIVE_REQUIRED = process.env.MILA_NATIVE !== '0';
-
 export interface Path {
   name: string;
   backend: 'wasm' | 'cpu';

@@ -6,8 +6,10 @@ import {
 } from '../../core/fused/fused-ops.js';
 import { nativeFusedCompute } from '../../core/fused/fused-compute.js';
 import { FUSED } from '../../core/fused/kernel-names.js';
+import { nativeStatus } from '../../core/native/addon.js';
+import { nativeCasesRun } from '../native/native-policy.js';
 import {
-  evaluate, expectResultsClose, NATIVE_REQUIRED, onCpu, onPath, PATHS, randomInput, setUpBackends,
+  evaluate, expectResultsClose, onCpu, onPath, PATHS, randomInput, setUpBackends,
   type HostInput, type Results,
 } from './fused-harness.js';
 
@@ -138,21 +140,23 @@ const CASES: OpCase[] = [
   })),
 ];
 
+const nativeCases = nativeCasesRun(import.meta.url);
+
 describe('fused ops: forward and gradients against the composite tfjs formulas on the stock cpu backend', () => {
   const expected = new Map<string, Results>();
 
   beforeAll(async () => {
     await setUpBackends();
     for (const c of CASES) expected.set(c.name, await onCpu(() => evaluate(c.reference, c.inputs, c.wrt)));
-  }, 30_000);
+  });
 
-  it('the native addon is built with the fused functions (set MILA_NATIVE=0 to run without it)', () => {
-    if (NATIVE_REQUIRED) expect(nativeFusedCompute(), 'native addon missing: npm run build:native').toBeDefined();
+  it('the native addon has the fused functions, or it is off', () => {
+    if (nativeCases) expect(nativeFusedCompute(), `native addon ${nativeStatus()}`).toBeDefined();
     else expect(nativeFusedCompute()).toBeUndefined();
   });
 
   for (const path of PATHS) {
-    const skip = path.name.endsWith('native') && !NATIVE_REQUIRED;
+    const skip = path.name.endsWith('native') && !nativeCases;
     describe.skipIf(skip)(path.name, () => {
       for (const c of CASES) {
         it(c.name, async () => {

@@ -5,7 +5,8 @@ import { manualSeed } from '../../core/rng.js';
 import { registerFusedKernels } from '../../core/fused/register-fused-kernels.js';
 import { FUSED } from '../../core/fused/kernel-names.js';
 import { clearRopeCache } from '../../backbones/mila/rope.js';
-import { expectClose, NATIVE_REQUIRED, onPath, PATHS, randomInput, setUpBackends } from './fused-harness.js';
+import { nativeCasesRun } from '../native/native-policy.js';
+import { expectClose, onPath, PATHS, randomInput, setUpBackends } from './fused-harness.js';
 
 const SHAPE = [2, 9, 7, 16];
 
@@ -31,6 +32,8 @@ function runBlock(): BlockResult {
   return { output, grads: result };
 }
 
+const nativeCases = nativeCasesRun(import.meta.url);
+
 describe('a MILA block with the fused ops equals the unfused block (stock cpu backend)', () => {
   let expected: BlockResult;
 
@@ -44,10 +47,10 @@ describe('a MILA block with the fused ops equals the unfused block (stock cpu ba
     } finally {
       registerFusedKernels('cpu');
     }
-  }, 30_000);
+  });
 
   for (const path of PATHS) {
-    it.skipIf(path.name.endsWith('native') && !NATIVE_REQUIRED)(`${path.name}: output and the gradients of the input and every parameter`, async () => {
+    it.skipIf(path.name.endsWith('native') && !nativeCases)(`${path.name}: output and the gradients of the input and every parameter`, async () => {
       const got = await onPath(path, runBlock);
       expect(got, `${path.name}: implementation missing`).toBeDefined();
       expectClose(got!.output, expected.output, 'block output');

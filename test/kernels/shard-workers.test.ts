@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
-import { mapInWorkers, parseWorkerCount } from '../../core/workers/shard-pool.js';
-import { NATIVE_ENV, nativeAddon } from '../../core/native/addon.js';
+import { mapInWorkers, parseWorkerCount } from '../../core/workers/worker-pool.js';
+import { nativeAddon } from '../../core/native/addon.js';
+import { nativeCasesRun } from '../native/native-policy.js';
 
 const TASK = fileURLToPath(new URL('./fixtures/square-sum-task.mjs', import.meta.url));
 
@@ -11,6 +12,8 @@ async function collect<T>(gen: AsyncGenerator<T>): Promise<T[]> {
   for await (const x of gen) out.push(x);
   return out;
 }
+
+const nativeCases = nativeCasesRun(import.meta.url);
 
 describe('mapInWorkers', () => {
   // Item i is [i, i+1, ...] of varying length, so workers finish out of order.
@@ -36,7 +39,7 @@ describe('mapInWorkers', () => {
     await expect(collect(mapInWorkers(bad, { module: TASK, setup: { scale: 1 } }, 2))).rejects.toThrow(/item 1: NaN input/);
   });
 
-  it.skipIf(process.env[NATIVE_ENV] === '0')('gives each of N workers cores / N native threads, and restores the count after', async () => {
+  it.runIf(nativeCases)('gives each of N workers cores / N native threads, and restores the count after', async () => {
     const addon = nativeAddon()!;
     const before = addon.numThreads();
     const task = { module: fileURLToPath(new URL('./fixtures/native-threads-task.mjs', import.meta.url)), setup: {} };

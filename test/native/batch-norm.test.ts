@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
-import { NATIVE_ENV } from '../../core/native/addon.js';
+import { nativeCasesRun } from './native-policy.js';
 import { nativeKernelCounts, setNativeKernelsEnabled } from '../../core/native/kernel-fallback.js';
 import { Rng } from '../../core/rng.js';
 import { worstRelativeError } from '../kernels/compare-backends.js';
@@ -35,7 +35,7 @@ function run(c: BnCase): Float32Array {
   });
 }
 
-describe.skipIf(process.env[NATIVE_ENV] === '0')('native FusedBatchNorm', () => {
+describe.runIf(nativeCasesRun(import.meta.url))('native FusedBatchNorm', () => {
   beforeAll(async () => {
     await initBackend('cpu', { quiet: true });
     await initBackend('wasm', { quiet: true });

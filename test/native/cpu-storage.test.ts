@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
 import { nativeKernelCounts } from '../../core/native/kernel-fallback.js';
-import { NATIVE_ENV } from '../../core/native/addon.js';
+import { nativeCasesRun } from './native-policy.js';
 
-describe.skipIf(process.env[NATIVE_ENV] === '0')('native kernels on cpu-backend storage', () => {
+describe.runIf(nativeCasesRun(import.meta.url))('native kernels on cpu-backend storage', () => {
   beforeAll(async () => {
     await initBackend('cpu', { quiet: true });
   });

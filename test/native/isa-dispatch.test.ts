@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { nativeStatus } from '../../core/native/addon.js';
+import { nativeBinaryPath, nativeStatus } from '../../core/native/addon.js';
 import { nativeKernelAddon } from '../../core/native/native-api.js';
+import { nativeCasesRun } from './native-policy.js';
 
-const off = process.env.MILA_NATIVE === '0';
-const ADDON = new URL('../../native/build/Release/mila_native.node', import.meta.url).pathname;
+const run = nativeCasesRun(import.meta.url);
+/** The binary the package loads (a source build, else the prebuild), run directly in child processes. */
+const ADDON = nativeBinaryPath() ?? '';
 
 // Runs in a child process (the instruction set is chosen once per process): GEMMs with and without
 // transposes, bias and relu, strided padded conv2ds and a depthwise conv against float64 loops written here.
@@ -56,7 +58,7 @@ function runWithIsa(isa: string): { isa: string; gemm: number; conv2d: number; d
 
 const cpuFlags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1]?.split(/\s+/) ?? [];
 
-describe.skipIf(off)('native kernels per instruction set', () => {
+describe.runIf(run)('native kernels per instruction set', () => {
   it('the addon is built (set MILA_NATIVE=0 to run without it)', () => {
     expect(nativeKernelAddon(), `native addon: ${nativeStatus()}`).toBeDefined();
   });

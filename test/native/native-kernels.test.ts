@@ -8,12 +8,11 @@ import { nativeKernelCounts, replacedKernel, setNativeKernelsEnabled } from '../
 import { WASM_EXTRA_KERNELS } from '../../core/wasm-kernels.js';
 import { NATIVE_KERNELS } from '../../core/native/native-kernels.js';
 import { makeInputs, runCase, worstRelativeError } from '../kernels/compare-backends.js';
+import { nativeCasesRun } from './native-policy.js';
 import { CONV_CASES, DEPTHWISE_CASES, MATMUL_CASES, SUM_CASES, type NativeCase } from './native-cases.js';
 
-// MILA_NATIVE=0 is the only way to skip: without it, a missing or stale build fails here.
-const off = process.env.MILA_NATIVE === '0';
 
-describe.skipIf(off)('native kernels match the stock cpu backend (forward and gradients, 1e-4 relative)', () => {
+describe.runIf(nativeCasesRun(import.meta.url))('native kernels match the stock cpu backend (forward and gradients, 1e-4 relative)', () => {
   beforeAll(async () => {
     expect(nativeKernelAddon(), `native addon: ${nativeStatus()}`).toBeDefined();
     await registerAllGradients();

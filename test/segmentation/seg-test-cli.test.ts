@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { initBackend } from '../../core/backend.js';
 import { writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import { readLabelPngFile as readLabelPng } from '../../core/io/label-png.js';
 import { EncoderDecoder } from '../../models/segmentor/encoder-decoder.js';
+import type { UPerHead } from '../../heads/seg/uper-head.js';
 import { UPERNET_TINYCONV } from '../../configs/upernet.js';
 import { runMila } from '../cli/run-mila.js';
 import { listAde20kSplit } from '../../datasets/ade20k/ade20k-split.js';
@@ -38,13 +38,11 @@ beforeAll(async () => {
     const rgb = Buffer.alloc(h * w * 3);
     for (let p = 0; p < h * w; p++) rgb[p * 3] = (p * 7) % 256;
     await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).jpeg().toFile(path.join(root, 'images/validation', `ADE_val_${i}.jpg`));
-    const png = new PNG({ width: w, height: h, colorType: 0, inputColorType: 0, bitDepth: 8 });
-    png.data = Buffer.from(rawLabels(h, w, i));
-    writeFileSync(path.join(root, 'annotations/validation', `ADE_val_${i}.png`), PNG.sync.write(png, { colorType: 0, inputColorType: 0, bitDepth: 8 }));
+    await sharp(rawLabels(h, w, i), { raw: { width: w, height: h, channels: 1 } }).toColourspace('b-w').png().toFile(path.join(root, 'annotations/validation', `ADE_val_${i}.png`));
   }
   // A model that predicts class 1 everywhere: the classifier has zero weights and a bias favouring class 1.
   const model = new EncoderDecoder(UPERNET_TINYCONV.model);
-  const seg = model.decodeHead.convSeg;
+  const seg = (model.decodeHead as UPerHead).convSeg;
   seg.weight.assign(tf.zerosLike(seg.weight));
   const bias = new Float32Array(150);
   bias[1] = 10;

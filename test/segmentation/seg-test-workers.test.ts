@@ -1,7 +1,6 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { initBackend } from '../../core/backend.js';
 import { writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import { readLabelPngFile as readLabelPng } from '../../core/io/label-png.js';
 import { EncoderDecoder } from '../../models/segmentor/encoder-decoder.js';
+import type { UPerHead } from '../../heads/seg/uper-head.js';
 import { UPERNET_TINYCONV } from '../../configs/upernet.js';
 import { runMila } from '../cli/run-mila.js';
 
@@ -35,15 +35,13 @@ beforeAll(async () => {
     await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 95 }).toFile(path.join(root, 'images/validation', `ADE_val_${i}.jpg`));
     const labels = new Uint8Array(h * w);
     for (let p = 0; p < h * w; p++) labels[p] = 1 + ((Math.floor(p / w / 8) + Math.floor((p % w) / 8) + i) % 4);
-    const png = new PNG({ width: w, height: h, colorType: 0, inputColorType: 0, bitDepth: 8 });
-    png.data = Buffer.from(labels);
-    writeFileSync(path.join(root, 'annotations/validation', `ADE_val_${i}.png`), PNG.sync.write(png, { colorType: 0, inputColorType: 0, bitDepth: 8 }));
+    await sharp(labels, { raw: { width: w, height: h, channels: 1 } }).toColourspace('b-w').png().toFile(path.join(root, 'annotations/validation', `ADE_val_${i}.png`));
   }
   // A randomly initialised model whose classifier can only choose among classes 0..3 (the raw labels 1..4
   // above): its predictions vary over pixels and images and are right on part of them, so any mix-up of
   // image order between workers, or any difference in the per-image computation, changes the metrics.
   const model = new EncoderDecoder(UPERNET_TINYCONV.model);
-  const seg = model.decodeHead.convSeg;
+  const seg = (model.decodeHead as UPerHead).convSeg;
   seg.weight.assign(tf.mul(seg.weight, 50));
   seg.bias!.assign(tf.tensor1d(Array.from({ length: 150 }, (_, c) => (c < 4 ? 0 : -1e4))));
   writeSafetensors(ckpt, model.stateDict());

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
-import { NATIVE_ENV, nativeAddon } from '../../core/native/addon.js';
+import { nativeAddon } from '../../core/native/addon.js';
+import { nativeCasesRun } from '../native/native-policy.js';
 import { Rng } from '../../core/rng.js';
 import { AdamW } from '../../train/adamw.js';
 import { adamwStepJs, hasAdamWKernel } from '../../train/adamw-kernel.js';
@@ -37,6 +38,8 @@ function threeSteps(fused: boolean): Float32Array[] {
   return out;
 }
 
+const nativeCases = nativeCasesRun(import.meta.url);
+
 describe('fused AdamW step', () => {
   for (const backend of ['cpu', 'wasm']) {
     it(`on ${backend}: parameters and moments identical, bit for bit, to the composite of tfjs ops`, async () => {
@@ -51,7 +54,7 @@ describe('fused AdamW step', () => {
     });
   }
 
-  it.skipIf(process.env[NATIVE_ENV] === '0')('native step equals the JS loop bit for bit', () => {
+  it.runIf(nativeCases)('native step equals the JS loop bit for bit', () => {
     const addon = nativeAddon() as unknown as { adamwStep(...a: Float32Array[]): void };
     const n = 200_003;
     const [p, m, v, g] = [1, 2, 3, 4].map((s) => randomValues(n, s));

@@ -45,7 +45,7 @@ describe('config pipelines to loader transform specs', () => {
       },
     ];
     expect(detPipelineSpecs(test, 'data.test.pipeline')).toEqual([
-      { type: 'Resize', imgScale: [[1333, 800]], multiscaleMode: 'value', keepRatio: true },
+      { type: 'Resize', imgScale: [[1333, 800]], multiscaleMode: 'value', keepRatio: true, override: false },
       { type: 'Normalize', mean: [1, 2, 3], std: [4, 5, 6] },
       { type: 'Pad', sizeDivisor: 32, size: undefined },
     ]);
@@ -56,6 +56,8 @@ describe('config pipelines to loader transform specs', () => {
     expect(specs.map((s) => s.type)).toEqual(['RandomFlip', 'AutoAugment', 'Normalize', 'Pad']);
     const aa = specs[1] as { policies: { type: string }[][] };
     expect(aa.policies.map((p) => p.map((s) => s.type))).toEqual([['Resize'], ['Resize', 'RandomCrop', 'Resize']]);
+    // the official second Resize has override=True (mmdet then keeps only its scale_factor)
+    expect(aa.policies[1]!.map((s) => (s as { override?: boolean }).override)).toEqual([false, undefined, true]);
   });
 
   it('maps the mmseg ADE20K pipelines', () => {

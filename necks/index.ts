@@ -1,0 +1,2 @@
+/** Necks: mmdet's FPN. */
+export { FPN, fpnOutShapes, type FPNOptions } from './fpn.js';
