@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getConfig } from '../../configs/index.js';
 import { initBackend } from '../../core/backend.js';
-import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import { encodeLabelPng } from '../../core/io/label-png.js';
 import { MaskRCNN } from '../../models/detector/mask-rcnn.js';
 import type { MaskRCNNConfig } from '../../models/detector/mask-rcnn-config.js';
