@@ -3,7 +3,8 @@
  * the local server (cross-origin isolated), runs the main job's Mask R-CNN and a MILA UperNet on a fixed PNG with
  * checkpoints made here (fixtures.ts), and must report what Node computes on the same bytes through the CLI's code
  * paths (`mila infer`: sharp decoding, file checkpoint; `mila seg-test`), and draw it on its canvas. Screenshots and
- * the results are kept in test-output/browser/. Without Chromium the suite is skipped and says why.
+ * the results are kept in test-output/browser/. Without Chromium the suite is skipped and says why (under
+ * CI=true it fails instead).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,7 +28,12 @@ import { DETECTOR, SEGMENTOR, detectorCheckpoint, segmentorCheckpoint, shapesIma
 
 const OUT = path.resolve('test-output/browser');
 const chromium = findChromium();
-if (!chromium.path) console.warn(`test/browser/page.test.ts skipped: ${chromium.why}`);
+// As the native tests: without Chromium a notice and a skip, but under CI=true (.ci/run installs it) a failure.
+if (!chromium.path && process.env.CI === 'true') {
+  it('Chromium is installed (required under CI=true)', () => expect.fail(`test/browser/page.test.ts: ${chromium.why}`));
+} else if (!chromium.path) {
+  process.stderr.write(`\n*** test/browser/page.test.ts SKIPPED: ${chromium.why} (under CI=true this fails)\n`);
+}
 
 /** What the page leaves on window.__milaResult (web/src/result.ts). */
 interface PageResult {
