@@ -5,6 +5,7 @@ import type { LoadResult } from '../core/module.js';
 import type { HostImage } from '../core/types/data.js';
 import type { DetectionResult } from '../core/types/detection-result.js';
 import { ADE20K_CLASSES } from '../datasets/ade20k/ade20k-classes.js';
+import { COCO_CLASSES } from '../datasets/coco/coco-classes.js';
 import { SHAPE_KINDS } from '../datasets/synthetic/shape-polygons.js';
 import type { DetTransform } from '../datasets/transforms/transform.js';
 import { MaskRCNN } from '../models/detector/mask-rcnn.js';
@@ -24,12 +25,14 @@ export type Prediction =
 
 /**
  * Class names for pictures: the config's `data.classes`, else the synthetic shapes of the main job's dataset
- * (its annotation file is not at hand in a page), ADE20K's 150 names, or `class i`.
+ * (its annotation file is not at hand in a page), COCO's 80 names for an 80-class detector and ADE20K's 150 for a
+ * 150-class segmentor (as loadDetector / loadSegmentor), or `class i`.
  */
 function classNamesOf(config: ExperimentConfig, numClasses: number): readonly string[] {
   if (config.data.classes) return config.data.classes;
   if (config.task === 'detection' && config.data.root.includes('synthetic_coco') && numClasses === SHAPE_KINDS.length) return SHAPE_KINDS;
-  if (numClasses === ADE20K_CLASSES.length) return ADE20K_CLASSES;
+  if (config.task === 'detection' && numClasses === COCO_CLASSES.length) return COCO_CLASSES;
+  if (config.task === 'segmentation' && numClasses === ADE20K_CLASSES.length) return ADE20K_CLASSES;
   return Array.from({ length: numClasses }, (_, i) => `class ${i}`);
 }
 
