@@ -1,6 +1,17 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { BACKEND_ENV, BACKEND_NAMES } from '../core/backend.js';
+import { formatError } from '../core/errors.js';
+
+// An error nobody awaited (a rejected promise, an exception in a callback) ends the command like any other
+// failure: one line and exit code 1, not a stack trace or a process left running.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+  process.on(event, (err: unknown) => {
+    process.stderr.write(`mila ${process.argv[2] ?? ''}: ${formatError(err)}\n`);
+    if (process.env.MILA_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    process.exit(1);
+  });
+}
 
 const program = new Command();
 program
@@ -40,3 +51,8 @@ for (const name of names) {
 }
 
 await program.parseAsync(process.argv);
+// The command is done and its error, if any, printed (cli/action.ts). Pools and loaders close themselves on
+// every path; this exit is the backstop for anything a library may still have scheduled, so that a finished
+// job (failed or not) always ends and a scheduler sees its exit code. stdout/stderr writes are synchronous
+// for files and pipes on Linux, so nothing printed is lost.
+process.exit(process.exitCode ?? 0);

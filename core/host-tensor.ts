@@ -18,8 +18,27 @@ export type HostData =
 export interface HostTensor {
   dtype: HostDType;
   shape: number[];
-  data: HostData;
+  /** Row-major values of `shape`. For a `view` this is gathered from the storage on first access (then kept). */
+  readonly data: HostData;
+  /**
+   * Set when the tensor is a strided view (stride 0, transposed, overlapping) read from a checkpoint: its
+   * elements live in `storage`, so a view of a 1-element storage costs 1 element until `data` is read.
+   */
+  readonly view?: StridedView;
 }
+
+/** Where a view's elements are: element i of the row-major order is `storage[offset + sum(idx[d] * stride[d])]`. */
+export interface StridedView {
+  storage: HostData;
+  offset: number;
+  stride: number[];
+}
+
+/**
+ * The largest element count a host tensor may have (int32's maximum: tfjs and the wasm heap index with
+ * 32-bit integers, and a float32 tensor this size is already 8 GB).
+ */
+export const MAX_HOST_ELEMENTS = 2 ** 31 - 1;
 
 /** Parameters and buffers by dotted PyTorch name, in PyTorch layout. Insertion order is file order. */
 export type StateDict = Map<string, HostTensor>;
@@ -28,6 +47,28 @@ export function numel(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
+}
+
+/**
+ * Why `shape` is not a valid tensor shape (a dimension that is not a non-negative integer, or more than
+ * MAX_HOST_ELEMENTS elements), or null if it is. Checked before anything is allocated for it.
+ */
+export function shapeProblem(shape: readonly unknown[]): string | null {
+  for (const [i, d] of shape.entries()) {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) return `dimension ${i} of shape ${describeShape(shape)} is not a non-negative integer`;
+  }
+  if ((shape as number[]).includes(0)) return null;
+  let n = 1;
+  for (const d of shape as number[]) {
+    n *= d;
+    // Stop before the product leaves the exact range: it is compared only while <= MAX_HOST_ELEMENTS.
+    if (n > MAX_HOST_ELEMENTS) return `shape ${describeShape(shape)} has more than the ${MAX_HOST_ELEMENTS} elements a host tensor may have`;
+  }
+  return null;
+}
+
+function describeShape(shape: readonly unknown[]): string {
+  return `[${shape.map((d) => (typeof d === 'string' ? JSON.stringify(d) : String(d))).join(', ')}]`;
 }
 
 export function shapeToString(shape: readonly number[]): string {
@@ -74,4 +115,23 @@ export function toInt32(t: HostTensor): Int32Array {
 
 export function isFloatDType(d: HostDType): boolean {
   return d === 'float32' || d === 'float64' || d === 'float16' || d === 'bfloat16';
+}
+
+/** How many of `values` are NaN or ±Infinity. */
+export function countNonFinite(values: Float32Array | Float64Array): number {
+  let n = 0;
+  // v - v is 0 for every finite v and NaN for NaN and ±Infinity: one subtraction, no call per element.
+  for (let i = 0; i < values.length; i++) if (values[i]! - values[i]! !== 0) n++;
+  return n;
+}
+
+/** The first floating-point tensor of `sd` (in order) holding NaN or ±Infinity, with how many, or null. */
+export function firstNonFinite(sd: StateDict): { name: string; count: number; numel: number } | null {
+  for (const [name, t] of sd) {
+    if (!isFloatDType(t.dtype)) continue;
+    const values = t.data instanceof Float64Array ? t.data : toFloat32(t);
+    const count = countNonFinite(values);
+    if (count) return { name, count, numel: values.length };
+  }
+  return null;
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { HostTensor, StateDict } from './host-tensor.js';
-import { toFloat32, toInt32 } from './host-tensor.js';
+import { countNonFinite, toFloat32, toInt32 } from './host-tensor.js';
+import { UserError } from './errors.js';
 import { assertSameShape, fromTorchLayout, tfToTorchShape, toTorchLayout, type ParamLayout } from './layout.js';
 
 interface ParamEntry {
@@ -135,19 +136,23 @@ export class Module {
         `${where}error(s) in loading state_dict: missing keys: ${missingKeys.join(', ') || 'none'}; unexpected keys: ${unexpectedKeys.join(', ') || 'none'}`,
       );
     }
+    // Every shape is checked before any value is read: a lazily read view (a stride-0 tensor of a 1-element
+    // storage, say) is materialised only once it is known to fit its parameter.
+    const matched: [string, HostTensor, { variable: tf.Variable; layout: ParamLayout }][] = [];
+    for (const [key, target] of own) {
+      const src = sd.get(key);
+      if (!src) continue;
+      const expected = tfToTorchShape(target.layout, target.variable.shape);
+      try {
+        assertSameShape(key, expected, src.shape);
+      } catch (err) {
+        throw new Error(where + (err as Error).message);
+      }
+      matched.push([key, src, target]);
+    }
     const updates: [tf.Variable, tf.Tensor][] = [];
     try {
-      for (const [key, target] of own) {
-        const src = sd.get(key);
-        if (!src) continue;
-        const expected = tfToTorchShape(target.layout, target.variable.shape);
-        try {
-          assertSameShape(key, expected, src.shape);
-        } catch (err) {
-          throw new Error(where + (err as Error).message);
-        }
-        updates.push([target.variable, hostToVariableValue(src, target)]);
-      }
+      for (const [key, src, target] of matched) updates.push([target.variable, hostToVariableValue(key, src, target, where)]);
     } catch (err) {
       for (const [, t] of updates) t.dispose();
       throw err;
@@ -167,10 +172,13 @@ export class Module {
   }
 }
 
-function hostToVariableValue(src: HostTensor, target: { variable: tf.Variable; layout: ParamLayout }): tf.Tensor {
+function hostToVariableValue(key: string, src: HostTensor, target: { variable: tf.Variable; layout: ParamLayout }, where: string): tf.Tensor {
   if (target.variable.dtype === 'int32') return tf.tensor(toInt32(src), target.variable.shape, 'int32');
-  if (target.layout === 'same') return tf.tensor(toFloat32(src), target.variable.shape, 'float32');
-  const { data, shape } = fromTorchLayout(target.layout, src, target.variable.shape);
+  const { data, shape } = target.layout === 'same' ? { data: toFloat32(src), shape: target.variable.shape } : fromTorchLayout(target.layout, src, target.variable.shape);
+  // PyTorch loads NaN weights without a word and the model then outputs NaN (no detections, an empty mask);
+  // a diverged training's weights are refused by name instead (float64 values beyond float32 count too).
+  const bad = countNonFinite(data);
+  if (bad) throw new UserError(`${where}${key}: ${bad} of ${data.length} values are NaN or infinite (weights of a diverged training?); refusing to load them`);
   return tf.tensor(data, shape, 'float32');
 }
 

@@ -3,6 +3,8 @@ import { resolveCheckpointArg } from './checkpoint-arg.js';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { ExperimentConfig } from '../configs/types.js';
+import { writeOutputFile } from '../core/output-file.js';
+import { lockWorkDir, type WorkDirLock } from '../core/io/work-dir-lock.js';
 import { manualSeed } from '../core/rng.js';
 import { describeLoad, loadBackboneWeights } from '../train/experiment.js';
 import { Runner, lastCheckpointIn, type RunResult } from '../train/runner.js';
@@ -35,12 +37,22 @@ export interface TrainOutcome {
 /**
  * `mila train` as a function: seed, build the task's model and data, load backbone weights or resume, run the
  * runner with the task's evaluation as its hook. The resolved config is written to `<workDir>/config.json`,
- * which `mila test` and `mila infer` accept in place of a preset name.
+ * which `mila test` and `mila infer` accept in place of a preset name. The work dir is locked for the run (a
+ * second run there is refused naming the first; see core/io/work-dir-lock.ts), and released on every path.
  */
 export async function runTraining(cfg: ExperimentConfig, opts: TrainOptions): Promise<TrainOutcome> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   mkdirSync(opts.workDir, { recursive: true });
-  writeFileSync(join(opts.workDir, 'config.json'), `${JSON.stringify(cfg, null, 2)}\n`);
+  const lock = lockWorkDir(opts.workDir, log);
+  try {
+    return await trainInLockedDir(cfg, opts, log, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainInLockedDir(cfg: ExperimentConfig, opts: TrainOptions, log: (line: string) => void, lock: WorkDirLock): Promise<TrainOutcome> {
+  writeOutputFile(join(opts.workDir, 'config.json'), `${JSON.stringify(cfg, null, 2)}\n`);
 
   let resumeFrom: string | null = null;
   if (opts.resume === true) {
@@ -61,28 +73,39 @@ export async function runTraining(cfg: ExperimentConfig, opts: TrainOptions): Pr
     log(describeLoad(`loaded ${cfg.backboneWeights} into backbone`, loadBackboneWeights(task.model, file)));
   }
   const data = await task.trainData();
-  log(`${cfg.name}: ${task.model.numParameters().toLocaleString('en-US')} parameters, ${data.batchesPerEpoch} batches per epoch of ${cfg.data.samplesPerGpu}, runner ${cfg.runner.type} x ${cfg.runner.max}`);
-  const runner = new Runner({
-    model: task.model,
-    data,
-    config: cfg,
-    workDir: opts.workDir,
-    resumeFrom,
-    stopAtIter: opts.stopAtIter,
-    deadline: opts.deadline,
-    log,
-    progressBar: opts.progress ?? true,
-    evaluate: opts.noEval ? undefined : async () => {
-      const report = await task.evaluate({ split: 'val', progress: opts.progress ?? true });
-      for (const line of report.lines) log(line);
-      return report.metrics;
-    },
-  });
+  // From here the data may hold loader worker threads: every exit path, a refused config included, closes
+  // them, or the process would stay alive after its error.
+  let runner: Runner<unknown> | null = null;
   try {
+    for (const note of (data as Partial<{ notes: string[] }>).notes ?? []) log(note);
+    log(`${cfg.name}: ${task.model.numParameters().toLocaleString('en-US')} parameters, ${data.batchesPerEpoch} batches per epoch of ${cfg.data.samplesPerGpu}, runner ${cfg.runner.type} x ${cfg.runner.max}`);
+    runner = new Runner({
+      model: task.model,
+      data,
+      config: cfg,
+      workDir: opts.workDir,
+      resumeFrom,
+      stopAtIter: opts.stopAtIter,
+      deadline: opts.deadline,
+      log,
+      progressBar: opts.progress ?? true,
+      // The lock's heartbeat, between iterations (another host judges the lock stale by it).
+      hooks: [{ afterTrainIter: () => lock.heartbeat() }],
+      evaluate: opts.noEval ? undefined : async () => {
+        const report = await task.evaluate({ split: 'val', progress: opts.progress ?? true });
+        for (const line of report.lines) log(line);
+        return report.metrics;
+      },
+    });
     const result = await runner.run();
     return { task, result, workDir: opts.workDir, lastCheckpoint: result.checkpoints.at(-1) ?? lastCheckpointIn(opts.workDir) };
+  } catch (err) {
+    // After a WebAssembly trap (memory access out of bounds, Aborted()) the backend's heap cannot be trusted:
+    // freeing tensors there can spin forever. The process is about to end, so the optimizer is left as it is.
+    if (err instanceof WebAssembly.RuntimeError) runner = null;
+    throw err;
   } finally {
-    runner.dispose();
+    runner?.dispose();
     await data.close?.();
   }
 }

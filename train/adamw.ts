@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { toFloat32, type StateDict } from '../core/host-tensor.js';
+import { UserError } from '../core/errors.js';
+import { countNonFinite, toFloat32, type StateDict } from '../core/host-tensor.js';
 import type { ParamSetting } from './param-groups.js';
 import { adamwStepFused, hasAdamWKernel, registerAdamWKernel } from './adamw-kernel.js';
 
@@ -40,6 +41,11 @@ export class AdamW {
       step: 0,
     }));
     for (const s of this.states) this.byVariableName.set(s.setting.variable.name, s);
+  }
+
+  /** The parameter's name (`backbone.norm0.weight`) for a tfjs variable's name, as keyed in `tf.variableGrads`. */
+  parameterName(variableName: string): string {
+    return this.byVariableName.get(variableName)?.setting.name ?? variableName;
   }
 
   /** The variables this optimizer updates, for `tf.variableGrads`. */
@@ -106,12 +112,17 @@ export class AdamW {
       const m = sd.get(`exp_avg.${name}`);
       const v = sd.get(`exp_avg_sq.${name}`);
       const st = sd.get(`step.${name}`);
-      if (!m || !v || !st) throw new Error(`${source}: no optimizer state for parameter ${name}`);
+      if (!m || !v || !st) throw new UserError(`${source}: no optimizer state for parameter ${name}`);
       const want = s.expAvg.shape.join(',');
       if (m.shape.join(',') !== want || v.shape.join(',') !== want) {
-        throw new Error(`${source}: optimizer state of ${name} has shape [${m.shape}], parameter has [${want}]`);
+        throw new UserError(`${source}: optimizer state of ${name} has shape [${m.shape}], parameter has [${want}]`);
       }
-      updates.push([s, toFloat32(m), toFloat32(v), Number((st.data as BigInt64Array | Int32Array)[0])]);
+      const [mv, vv] = [toFloat32(m), toFloat32(v)];
+      for (const [key, values] of [[`exp_avg.${name}`, mv], [`exp_avg_sq.${name}`, vv]] as const) {
+        const bad = countNonFinite(values);
+        if (bad) throw new UserError(`${source}: ${key}: ${bad} of ${values.length} values are NaN or infinite (state of a diverged training?); refusing to resume from it`);
+      }
+      updates.push([s, mv, vv, Number((st.data as BigInt64Array | Int32Array)[0])]);
     }
     for (const [s, m, v, step] of updates) {
       tf.tidy(() => {

@@ -8,3 +8,4 @@ export { clipGradNorm } from './grad-clip.js';
 export { loadExperiment, loadBackboneWeights, describeLoad } from './experiment.js';
 export { loadModelWeights } from './model-weights.js';
 export { registerAllGradients } from '../core/kernels/register-gradients.js';
+export * from './hooks/index.js';

@@ -8,7 +8,11 @@ import type { TrainData } from './runner.js';
 export class LoaderTrainData<B> implements TrainData<B> {
   readonly batchesPerEpoch: number;
 
-  constructor(readonly loader: DataLoader<B>) {
+  /** `notes`: lines about the data worth logging once (annotations the dataset left out, say). */
+  constructor(
+    readonly loader: DataLoader<B>,
+    readonly notes: string[] = [],
+  ) {
     this.batchesPerEpoch = loader.itersPerEpoch;
   }
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { loadCheckpoint, trainingCheckpointPaths } from '../core/checkpoint/index.js';
+import { loadCheckpoint, loadTrainingCheckpointModel, trainingCheckpointPaths } from '../core/checkpoint/index.js';
+import type { StateDict } from '../core/host-tensor.js';
 import type { Module } from '../core/module.js';
 import { describeLoad } from './experiment.js';
 
@@ -18,8 +19,16 @@ export function weightsFile(path: string): string {
  * missing or unexpected (null when the checkpoint matched exactly).
  */
 export function loadModelWeights(model: Module, path: string): string | null {
-  const file = weightsFile(path);
-  const r = model.loadStateDict(loadCheckpoint(file), { source: file });
+  let file = path;
+  let sd: StateDict | null = null;
+  if (!existsSync(file) || file.endsWith('.json')) {
+    const paths = trainingCheckpointPaths(path);
+    // A training checkpoint named as a set (base path or sidecar): its model file is checked against the sidecar's
+    // SHA-256, as --resume checks it. A .safetensors named directly is read as it is.
+    if (existsSync(paths.sidecar)) ({ file, model: sd } = loadTrainingCheckpointModel(path));
+    else if (existsSync(paths.model)) file = paths.model;
+  }
+  const r = model.loadStateDict(sd ?? loadCheckpoint(file), { source: file });
   if (!r.missingKeys.length && !r.unexpectedKeys.length) return null;
   return describeLoad(`loaded ${file}`, r);
 }

@@ -2,15 +2,16 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { ExperimentConfig } from '../configs/types.js';
-import { loadTrainingCheckpoint, saveTrainingCheckpoint, writeFileAtomic } from '../core/checkpoint/index.js';
+import { loadTrainingCheckpoint, saveTrainingCheckpoint, trainingCheckpointPaths, writeFileAtomic } from '../core/checkpoint/index.js';
 import { registerAllGradients } from '../core/kernels/register-gradients.js';
+import { firstNonFinite } from '../core/host-tensor.js';
 import { manualSeed } from '../core/rng.js';
 import type { TrainableModel } from '../models/types.js';
 import { AdamW } from './adamw.js';
 import { scheduledLr, type ScheduleProgress } from './lr-schedule.js';
 import { paramSettings } from './param-groups.js';
 import { Progress } from './progress.js';
-import { trainStep, type StepResult } from './train-step.js';
+import { NonFiniteStepError, trainStep, type StepResult } from './train-step.js';
 import { CheckpointHook } from './hooks/checkpoint-hook.js';
 import { EvalHook, type Evaluate } from './hooks/eval-hook.js';
 import { priorityValue, type HookPoint, type PriorityName, type RunnerHook } from './hooks/hook.js';
@@ -279,8 +280,10 @@ export class Runner<B> {
         `${path}: written with ${state.batchesPerEpoch} batches per epoch, the data now gives ${this.batchesPerEpoch}: resuming would not replay the same order`,
       );
     }
-    this.opts.model.loadStateDict(ckpt.model, { strict: true, source: path });
-    this.optimizer.loadStateDict(ckpt.optimizer, path);
+    // Errors name the file of the three that holds the bad tensor (non-finite weights or moments are refused).
+    const files = trainingCheckpointPaths(path);
+    this.opts.model.loadStateDict(ckpt.model, { strict: true, source: files.model });
+    this.optimizer.loadStateDict(ckpt.optimizer, files.optimizer);
     this.completed = state.iter;
   }
 
@@ -298,15 +301,33 @@ export class Runner<B> {
     };
   }
 
-  /** Write `<workDir>/<name>.{safetensors,optim.safetensors,json}` and point `last_checkpoint` at it. */
+  /** The checkpoint `last_checkpoint` names now, as a phrase for messages. */
+  private lastCheckpointPhrase(): string {
+    const last = this.opts.workDir ? lastCheckpointIn(this.opts.workDir) : null;
+    return last ? `the last checkpoint is ${last} (--resume continues from it)` : 'no checkpoint was written';
+  }
+
+  /**
+   * Write `<workDir>/<name>.{safetensors,optim.safetensors,json}` and point `last_checkpoint` at it. Weights or
+   * moments holding NaN/Infinity (finite steps can still overflow them) are refused before anything is written,
+   * so `last_checkpoint` keeps naming a usable checkpoint.
+   */
   saveCheckpoint(name: string): string {
     const workDir = this.opts.workDir;
     if (!workDir) throw new Error('saveCheckpoint needs a work dir');
     mkdirSync(workDir, { recursive: true });
     const base = join(workDir, name);
+    const model = this.opts.model.stateDict();
+    const optimizer = this.optimizer.stateDict();
+    const bad = firstNonFinite(model) ?? firstNonFinite(optimizer);
+    if (bad) {
+      throw new UserError(
+        `iteration ${this.completed}: ${bad.name} has ${bad.count} of ${bad.numel} values NaN or infinite (the training diverged); ${base} not saved, ${this.lastCheckpointPhrase()}`,
+      );
+    }
     saveTrainingCheckpoint(base, {
-      model: this.opts.model.stateDict(),
-      optimizer: this.optimizer.stateDict(),
+      model,
+      optimizer,
       meta: {
         state: this.state(),
         config: this.cfg,
@@ -350,7 +371,16 @@ export class Runner<B> {
           // Models with their own sampling streams (Mask R-CNN's RPN/RoI samplers) restart them per iteration too.
           (model as Partial<ReseedableModel>).reseedSampling?.(seed);
           await this.callHook('beforeTrainIter');
-          const step = trainStep(model, this.optimizer, next.value, this.lr, config.optimizer.gradClip?.maxNorm ?? null);
+          let step: StepResult;
+          try {
+            step = trainStep(model, this.optimizer, next.value, this.lr, config.optimizer.gradClip?.maxNorm ?? null);
+          } catch (err) {
+            if (!(err instanceof NonFiniteStepError)) throw err;
+            // No hook runs after a non-finite step: nothing is saved past the last finite one.
+            throw new UserError(
+              `iteration ${this.completed + 1}: ${err.message}; stopped before the optimizer step, ${this.lastCheckpointPhrase()}; a lower optimizer.lr may help`,
+            );
+          }
           this.completed += 1;
           const tEnd = performance.now();
           if (this.opts.deadline !== undefined && Date.now() > this.opts.deadline && this.completed < this.stopAtIter) {

@@ -72,6 +72,11 @@ export function runSegEval(opts: SegEvalCliOptions, out: (line: string) => void 
     if (gt.height !== pred.height || gt.width !== pred.width) {
       throw new UserError(`${predFile} is ${pred.width}x${pred.height} but its label ${gtFile} is ${gt.width}x${gt.height}`);
     }
+    const bad = pred.data.findIndex((v) => v >= numClasses);
+    if (bad >= 0) {
+      // mmseg's histc would count such a pixel in no class and report a lower mIoU: a wrong number, not a result.
+      throw new UserError(`${predFile}: predicted class ${pred.data[bad]} at pixel (x ${bad % pred.width}, y ${Math.floor(bad / pred.width)}) is outside 0..${numClasses - 1} (--num-classes ${numClasses})`);
+    }
     acc.add(pred.data, gt.data);
   }
   const r = acc.result();

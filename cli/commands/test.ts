@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .description('evaluate a checkpoint on the val/test split: pycocotools tables for bbox/segm (detection), mIoU (segmentation)')
     .argument('<config>', 'preset name or config .json (e.g. work_dirs/<name>/config.json)')
     .argument('<checkpoint>', 'weights: our .safetensors (or its training checkpoint base path), an mmdet/mmseg .pth, or zoo:<name> (mila zoo)')
-    .option('--eval <metric...>', 'metrics: bbox segm (detection) or mIoU (segmentation); default from the config')
+    .option('--eval <metric...>', 'metrics: bbox segm (detection) or mIoU (segmentation)')
     .option('--out <file>', 'write the raw results (COCO results JSON with bbox and segm as compressed RLE)')
     .option('--split <split>', 'val or test', 'test')
     .option('--limit <n>', 'evaluate only the first n images')
@@ -35,6 +35,8 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .action(
       action('test', async (configArg: string, checkpointArg: string, opts: TestCliOptions) => {
+        // As mmdet's tools/test.py: a run that neither evaluates nor writes anything is a mistake, not a no-op.
+        if (!opts.eval && !opts.out) throw new UserError('specify at least one operation: --eval <metrics> (bbox segm, or mIoU) and/or --out <file>');
         if (opts.split !== 'val' && opts.split !== 'test') throw new UserError(`--split must be val or test, got '${opts.split}'`);
         const limit = opts.limit === undefined ? undefined : Number(opts.limit);
         if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UserError(`--limit must be a positive integer, got '${opts.limit}'`);
@@ -45,7 +47,7 @@ export function register(program: Command): void {
         const task = await createTask(cfg);
         const report = loadModelWeights(task.model, checkpoint);
         if (report) process.stderr.write(`${report}\n`);
-        const result = await task.evaluate({ split: opts.split, limit, out: opts.out ?? null, metrics: opts.eval, progress: opts.progress, workers: { count: workers, checkpoint, backend } });
+        const result = await task.evaluate({ split: opts.split, limit, out: opts.out ?? null, metrics: opts.eval ?? [], progress: opts.progress, workers: { count: workers, checkpoint, backend } });
         process.stdout.write(`${result.lines.join('\n')}\n`);
       }),
     );

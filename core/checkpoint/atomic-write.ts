@@ -1,9 +1,12 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { UserError } from '../errors.js';
 
 /**
  * Write `chunks` to `path` so that readers see either the old file or the complete new one, never a
  * partial write: a temporary file in the same directory (same filesystem, so rename is atomic), fsync, rename.
+ * A failure (a full disk, say) removes the temporary file, leaves any previous `path` as it was, and is one line
+ * naming `path`.
  */
 export function writeFileAtomic(path: string, chunks: Uint8Array[]): void {
   const dir = dirname(path);
@@ -22,7 +25,7 @@ export function writeFileAtomic(path: string, chunks: Uint8Array[]): void {
   } catch (err) {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
-    throw err;
+    throw new UserError(`${path}: cannot write the file (${(err as Error).message})`);
   }
   // Persist the rename itself; not every platform lets a directory be opened for fsync, which is harmless.
   try {

@@ -14,28 +14,9 @@ export const ITEM_SIZE: Record<HostDType, number> = {
   bool: 1,
 };
 
-/** A typed array of `n` elements for `dtype` (float16/bfloat16 as raw Uint16 bit patterns, bool as Uint8). */
+/** A typed array of `n` zeroed elements for `dtype` (float16/bfloat16 as raw Uint16 bit patterns, bool as Uint8). */
 export function allocHostData(dtype: HostDType, n: number): HostData {
-  switch (dtype) {
-    case 'float64':
-      return new Float64Array(n);
-    case 'float32':
-      return new Float32Array(n);
-    case 'float16':
-    case 'bfloat16':
-      return new Uint16Array(n);
-    case 'int64':
-      return new BigInt64Array(n);
-    case 'int32':
-      return new Int32Array(n);
-    case 'int16':
-      return new Int16Array(n);
-    case 'int8':
-      return new Int8Array(n);
-    case 'uint8':
-    case 'bool':
-      return new Uint8Array(n);
-  }
+  return typedArray(dtype, new ArrayBuffer(n * ITEM_SIZE[dtype]), 0, n);
 }
 
 /**
@@ -51,4 +32,32 @@ export function hostDataFromBytes(dtype: HostDType, bytes: Uint8Array, n: number
 /** The raw little-endian bytes of a typed array (a view, no copy). */
 export function bytesOf(data: HostData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** A typed array over `bytes` without copying; `bytes` must start at an offset aligned for the dtype. */
+export function hostDataOver(dtype: HostDType, bytes: Uint8Array): HostData {
+  return typedArray(dtype, bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / ITEM_SIZE[dtype]));
+}
+
+function typedArray(dtype: HostDType, buffer: ArrayBufferLike, byteOffset: number, n: number): HostData {
+  switch (dtype) {
+    case 'float64':
+      return new Float64Array(buffer, byteOffset, n);
+    case 'float32':
+      return new Float32Array(buffer, byteOffset, n);
+    case 'float16':
+    case 'bfloat16':
+      return new Uint16Array(buffer, byteOffset, n);
+    case 'int64':
+      return new BigInt64Array(buffer, byteOffset, n);
+    case 'int32':
+      return new Int32Array(buffer, byteOffset, n);
+    case 'int16':
+      return new Int16Array(buffer, byteOffset, n);
+    case 'int8':
+      return new Int8Array(buffer, byteOffset, n);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(buffer, byteOffset, n);
+  }
 }

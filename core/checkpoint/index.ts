@@ -5,7 +5,7 @@ export { readSafetensors, readSafetensorsFile, writeSafetensors } from './safete
 export { decodeCheckpoint } from './decode.js';
 export { loadCheckpoint } from './load.js';
 export { stripPrefix, addPrefix, mergeStateDicts } from './state-dict.js';
-export { saveTrainingCheckpoint, loadTrainingCheckpoint, trainingCheckpointPaths, type TrainingCheckpoint } from './training-checkpoint.js';
+export { saveTrainingCheckpoint, loadTrainingCheckpoint, loadTrainingCheckpointModel, trainingCheckpointPaths, type TrainingCheckpoint } from './training-checkpoint.js';
 export { writeFileAtomic } from './atomic-write.js';
 export { loadCheckpointsInto, formatLoadReport, type CheckpointLoadReport } from './load-into.js';
 export { readNchwAsNhwc, toTorchHost } from './nchw-io.js';

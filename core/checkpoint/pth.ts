@@ -1,8 +1,9 @@
-import { unzipSync } from 'fflate';
 import { UserError } from '../errors.js';
-import { numel, type HostData, type HostTensor, type StateDict } from '../host-tensor.js';
-import { ITEM_SIZE, allocHostData, hostDataFromBytes } from './dtypes.js';
+import { shapeProblem, type HostData, type HostDType, type HostTensor, type StateDict } from '../host-tensor.js';
+import { ITEM_SIZE, hostDataOver } from './dtypes.js';
 import { PyDict, PyTuple, StorageRef, TensorRef, storageDType, unpickle, type PyValue } from './pickle.js';
+import { viewTensor } from './strided-view.js';
+import { readZipDirectory, readZipEntry, type ZipEntry } from './zip-archive.js';
 
 /** Zip local-file-header magic: torch.save's format since PyTorch 1.6. */
 export const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
@@ -27,43 +28,44 @@ export function readPth(path: string, data: Uint8Array): StateDict {
     }
     throw new UserError(`${path}: not a PyTorch zip checkpoint`);
   }
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(data);
-  } catch (err) {
-    throw new UserError(`${path}: truncated or corrupt zip archive (${(err as Error).message})`);
-  }
-  const names = Object.keys(entries);
+  const entries = readZipDirectory(data, path);
+  const names = [...entries.keys()];
   const pklName = names.filter((n) => /^[^/]+\/data\.pkl$/.test(n))[0] ?? names.find((n) => n === 'data.pkl');
   if (!pklName) {
     const hint = names.some((n) => n.endsWith('constants.pkl')) ? ' (a TorchScript archive, not a state dict)' : '';
     throw new UserError(`${path}: zip archive without data.pkl, not a torch.save checkpoint${hint}`);
   }
   const prefix = pklName.slice(0, -'data.pkl'.length);
-  const byteorder = entries[`${prefix}byteorder`];
-  if (byteorder && new TextDecoder().decode(byteorder).trim() === 'big') {
+  const byteorder = entries.get(`${prefix}byteorder`);
+  if (byteorder && new TextDecoder().decode(readZipEntry(data, byteorder, Math.min(byteorder.size, 16), path)).trim() === 'big') {
     throw new UserError(`${path}: big-endian checkpoints are not supported`);
   }
+  const pkl = entries.get(pklName)!;
+  if (pkl.size > MAX_PICKLE_BYTES) throw new UserError(`${path}: ${pklName} declares ${pkl.size} bytes, more than the ${MAX_PICKLE_BYTES} a state dict's pickle may have`);
 
-  const root = unpickle(entries[pklName]!, source, (pid) => storageFromPersistentId(pid, source));
+  const root = unpickle(readZipEntry(data, pkl, pkl.size, path), source, (pid) => storageFromPersistentId(pid, source));
   const sd: StateDict = new Map();
   const dict = unwrap(root);
   if (!dict) throw new UserError(`${path}: the checkpoint holds no state dict`);
-  const storageCache = new Map<string, HostData>();
+  // Only the storages a kept tensor references are read (each once, shared by its views): an entry no tensor
+  // uses is never inflated.
+  const storages = new StorageReader(data, entries, prefix, path);
   for (const [k, v] of dict.map) {
     if (typeof k !== 'string' || !(v instanceof TensorRef)) continue; // meta, optimizer, epoch...: not weights
-    sd.set(k, materialise(v, entries, prefix, storageCache, path, k));
+    sd.set(k, tensorFromRef(v, storages, path, k));
   }
   if (sd.size === 0) throw new UserError(`${path}: the checkpoint holds no tensors`);
   return sd;
 }
 
+/** data.pkl holds names and tensor descriptions only; a real state dict's is a few MB at most. */
+const MAX_PICKLE_BYTES = 1 << 30;
+
 function storageFromPersistentId(pid: PyValue, source: string): PyValue {
   const items = pid instanceof PyTuple ? pid.items : [];
   const [tag, type, key, , count] = items;
   if (tag !== 'storage' || typeof key !== 'string') throw new UserError(`${source}: unsupported persistent id in pickle (not a tensor storage)`);
-  const n = typeof count === 'bigint' ? Number(count) : typeof count === 'number' ? count : -1;
-  return new StorageRef(storageDType(type ?? null, source), key, n);
+  return new StorageRef(storageDType(type ?? null, source), key, count);
 }
 
 function unwrap(root: PyValue): PyDict | null {
@@ -75,55 +77,103 @@ function unwrap(root: PyValue): PyDict | null {
   return root;
 }
 
-function materialise(
-  ref: TensorRef,
-  entries: Record<string, Uint8Array>,
-  prefix: string,
-  cache: Map<string, HostData>,
-  path: string,
-  name: string,
-): HostTensor {
-  const { dtype, key } = ref.storage;
-  const itemSize = ITEM_SIZE[dtype];
-  const entryName = `${prefix}data/${key}`;
-  const bytes = entries[entryName];
-  if (!bytes) throw new UserError(`${path}: storage ${entryName} of tensor '${name}' is missing from the archive`);
-  const storageLen = Math.floor(bytes.length / itemSize);
-  if (ref.storage.numel >= 0 && storageLen < ref.storage.numel) {
-    throw new UserError(`${path}: storage ${entryName} of tensor '${name}' is truncated (${bytes.length} bytes, expected ${ref.storage.numel * itemSize})`);
+/** The storages of one archive, read on first use and cached by key (raw bytes) and by key and dtype (typed view). */
+class StorageReader {
+  private readonly raw = new Map<string, Uint8Array>();
+  private readonly typed = new Map<string, HostData>();
+
+  constructor(
+    private readonly data: Uint8Array,
+    private readonly entries: Map<string, ZipEntry>,
+    private readonly prefix: string,
+    private readonly path: string,
+  ) {}
+
+  entryName(ref: StorageRef): string {
+    return `${this.prefix}data/${ref.key}`;
   }
-  const shape = ref.shape;
-  const n = numel(shape);
-  let last = ref.offset;
-  for (let d = 0; d < shape.length; d++) if (shape[d]! > 0) last += (shape[d]! - 1) * ref.stride[d]!;
-  if (n > 0 && (ref.offset < 0 || last >= storageLen)) {
-    throw new UserError(`${path}: tensor '${name}' reaches past the end of its storage ${entryName}`);
-  }
-  if (isContiguous(shape, ref.stride)) {
-    return { dtype, shape: [...shape], data: hostDataFromBytes(dtype, bytes.subarray(ref.offset * itemSize), n) };
-  }
-  // A view (transposed, sliced, expanded): gather its elements into a fresh contiguous array.
-  let src = cache.get(entryName);
-  if (!src) {
-    src = hostDataFromBytes(dtype, bytes, storageLen);
-    cache.set(entryName, src);
-  }
-  const out = allocHostData(dtype, n);
-  const dst = out as unknown as { [i: number]: number | bigint };
-  const s = src as unknown as { [i: number]: number | bigint };
-  const idx = new Array<number>(shape.length).fill(0);
-  let at = ref.offset;
-  for (let o = 0; o < n; o++) {
-    dst[o] = s[at]!;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      idx[d]!++;
-      at += ref.stride[d]!;
-      if (idx[d]! < shape[d]!) break;
-      at -= idx[d]! * ref.stride[d]!;
-      idx[d] = 0;
+
+  /** The storage's elements: `ref.numel` of them (PyTorch's count), or as many as its entry holds if absent. */
+  get(ref: StorageRef, tensor: string): HostData {
+    const name = this.entryName(ref);
+    const count = ref.numel === undefined ? -1 : typeof ref.numel === 'bigint' ? Number(ref.numel) : ref.numel;
+    if (ref.numel !== undefined && !(typeof count === 'number' && Number.isSafeInteger(count) && count >= 0)) {
+      throw new UserError(`${this.path}: tensor '${tensor}': storage '${ref.key}' declares ${describePy(ref.numel)} elements (not a non-negative integer)`);
     }
+    const numel = count as number;
+    const cacheKey = `${ref.key}\0${ref.dtype}\0${numel}`;
+    const cached = this.typed.get(cacheKey);
+    if (cached) return cached;
+    const entry = this.entries.get(name);
+    if (!entry) throw new UserError(`${this.path}: storage ${name} of tensor '${tensor}' is missing from the archive`);
+    const itemSize = ITEM_SIZE[ref.dtype];
+    const want = numel >= 0 ? numel * itemSize : entry.size - (entry.size % itemSize);
+    if (want > entry.size) {
+      throw new UserError(`${this.path}: storage ${name} of tensor '${tensor}' is truncated (${entry.size} bytes, expected ${want})`);
+    }
+    let bytes = this.raw.get(name);
+    if (!bytes || bytes.length < want) {
+      bytes = readZipEntry(this.data, entry, want, this.path);
+      this.raw.set(name, bytes);
+    }
+    const typed = hostDataOver(ref.dtype, bytes.subarray(0, want));
+    this.typed.set(cacheKey, typed);
+    return typed;
   }
-  return { dtype, shape: [...shape], data: out };
+}
+
+/**
+ * The host tensor `ref` describes, after checking its geometry against its storage (PyTorch's own rules:
+ * non-negative sizes, strides and offset, every element inside the storage). A contiguous tensor is a view of
+ * the storage's memory; any other layout (transposed, stride 0, overlapping) a lazy view gathered on first use.
+ */
+function tensorFromRef(ref: TensorRef, storages: StorageReader, path: string, name: string): HostTensor {
+  const where = `${path}: tensor '${name}'`;
+  if (!(ref.storage instanceof StorageRef)) throw new UserError(`${where}: rebuilt without a storage (malformed pickle)`);
+  const shape = intTuple(ref.size, 'size', where);
+  const stride = intTuple(ref.stride, 'stride', where);
+  const offset = intValue(ref.offset, 'storage offset', where);
+  const problem = shapeProblem(shape);
+  if (problem) throw new UserError(`${where}: ${problem}`);
+  if (stride.length !== shape.length) throw new UserError(`${where}: ${stride.length} strides for ${shape.length} dimensions`);
+  for (const [d, s] of stride.entries()) {
+    if (s < 0) throw new UserError(`${where}: negative stride ${s} in dimension ${d} (PyTorch does not allow negative strides)`);
+  }
+  if (offset < 0) throw new UserError(`${where}: negative storage offset ${offset}`);
+  const storage = storages.get(ref.storage, name);
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n === 0) return { dtype: ref.storage.dtype, shape: [...shape], data: storage.subarray(0, 0) };
+  let last = offset;
+  for (let d = 0; d < shape.length; d++) last += (shape[d]! - 1) * stride[d]!;
+  if (!Number.isSafeInteger(last) || last >= storage.length) {
+    throw new UserError(
+      `${where}: elements up to ${Number.isSafeInteger(last) ? last : 'beyond 2^53'} (offset ${offset}, shape [${shape.join(', ')}], stride [${stride.join(', ')}]) ` +
+        `lie outside its storage ${storages.entryName(ref.storage)} of ${storage.length} elements`,
+    );
+  }
+  const dtype: HostDType = ref.storage.dtype;
+  if (isContiguous(shape, stride)) return { dtype, shape: [...shape], data: storage.subarray(offset, offset + n) };
+  return viewTensor(dtype, [...shape], { storage, offset, stride: [...stride] }, where);
+}
+
+/** A pickled integer (int or long) as a number; anything else, or a long beyond 2^53, is an error naming `what`. */
+function intValue(v: PyValue, what: string, where: string): number {
+  const n = typeof v === 'bigint' ? Number(v) : v;
+  if (typeof n === 'number' && Number.isSafeInteger(n)) return n;
+  throw new UserError(`${where}: ${what} ${describePy(v)} is not an integer within 2^53`);
+}
+
+function intTuple(v: PyValue, what: string, where: string): number[] {
+  const items = v instanceof PyTuple ? v.items : Array.isArray(v) ? v : null;
+  if (!items) throw new UserError(`${where}: ${what} is ${describePy(v)}, not a tuple of integers`);
+  return items.map((x, d) => intValue(x, `${what}[${d}]`, where));
+}
+
+function describePy(v: PyValue): string {
+  if (v === null) return 'None';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  return `a ${v.constructor.name}`;
 }
 
 function isContiguous(shape: number[], stride: number[]): boolean {

@@ -83,7 +83,8 @@ interface Job<I, O> {
 /**
  * `size` workers running one shard task. Items wait in one queue and go to whichever worker is free (so a slow
  * item never holds others back behind it); `run` resolves with the item's result, or rejects with its error (a
- * UserError stays a UserError). Call `close` to end the workers.
+ * UserError stays a UserError). A worker that cannot start, throws outside an item or dies fails every pending
+ * item and every later `run` with a WorkerFailure. Call `close` to end the workers.
  */
 export class WorkerPool<I, O> {
   private readonly workers: Worker[];
@@ -91,6 +92,7 @@ export class WorkerPool<I, O> {
   private readonly queue: Job<I, O>[] = [];
   private readonly running = new Map<number, Job<I, O>>();
   private failure: WorkerFailure | null = null;
+  private closing = false;
   private nextId = 0;
 
   constructor(task: ShardTask<unknown>, readonly size: number) {
@@ -99,6 +101,11 @@ export class WorkerPool<I, O> {
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData });
       w.on('message', (m: Message<O>) => this.onMessage(w, i, m));
       w.on('error', (e) => this.fail(new WorkerFailure(`worker ${i}: ${e.message}`)));
+      // Workers only exit when `close` terminates them; one that dies on its own (an abort, out of memory, a
+      // process.exit in a task) fails what is pending instead of leaving its awaiters waiting forever.
+      w.on('exit', (code) => {
+        if (!this.closing) this.fail(new WorkerFailure(`worker ${i} exited unexpectedly (code ${code})`));
+      });
       return w;
     });
   }
@@ -111,8 +118,11 @@ export class WorkerPool<I, O> {
     });
   }
 
+  /** End the workers; anything still queued or running fails (nobody is left waiting). */
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
+    this.fail(new WorkerFailure('worker pool closed'));
   }
 
   private dispatch(): void {

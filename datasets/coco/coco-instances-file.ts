@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { UserError } from '../../core/errors.js';
+import { checkAnnotation, checkCategory, checkImage } from './coco-record-checks.js';
 import { GrowableArray } from './growable-array.js';
 import { scanJsonObjectArrays } from './json-array-scanner.js';
 
@@ -87,58 +88,62 @@ export class CocoInstancesFile {
     const rleStrings: string[] = [];
     polyStart.push(0);
 
-    const bad = (what: string): never => {
-      throw new UserError(`${path}: ${what}`);
+    // Ids must be unique: pycocotools' index keeps the last record of an id and mmdet asserts unique annotation
+    // ids; a duplicate would silently drop or merge records.
+    const seenImages = new Set<number>();
+    const seenCategories = new Set<number>();
+    const seenAnns = new Set<number>();
+    const counter = { images: 0, categories: 0, annotations: 0 };
+    const duplicate = (what: string, idValue: number): never => {
+      throw new UserError(`${path}: duplicate ${what} id ${idValue}`);
     };
     try {
       scanJsonObjectArrays(buf, {
         images: (v) => {
-          const im = v as { id?: unknown; file_name?: unknown; width?: unknown; height?: unknown };
-          if (typeof im.id !== 'number' || typeof im.file_name !== 'string' || typeof im.width !== 'number' || typeof im.height !== 'number') {
-            bad(`image entry ${JSON.stringify(v).slice(0, 80)} lacks id/file_name/width/height`);
-          }
-          images.push({ id: im.id as number, fileName: im.file_name as string, width: im.width as number, height: im.height as number });
+          const im = checkImage(v, counter.images++, path);
+          if (seenImages.has(im.id)) duplicate('image', im.id);
+          seenImages.add(im.id);
+          images.push(im);
         },
         categories: (v) => {
-          const c = v as { id?: unknown; name?: unknown; supercategory?: unknown };
-          if (typeof c.id !== 'number' || typeof c.name !== 'string') bad(`category entry ${JSON.stringify(v).slice(0, 80)} lacks id/name`);
-          categories.push({ id: c.id as number, name: c.name as string, ...(typeof c.supercategory === 'string' ? { supercategory: c.supercategory } : {}) });
+          const c = checkCategory(v, counter.categories++, path);
+          if (seenCategories.has(c.id)) duplicate('category', c.id);
+          seenCategories.add(c.id);
+          categories.push(c);
         },
         annotations: (v) => {
-          const a = v as { id?: unknown; image_id?: unknown; category_id?: unknown; bbox?: unknown; area?: unknown; iscrowd?: unknown; ignore?: unknown; segmentation?: unknown };
-          if (typeof a.image_id !== 'number' || typeof a.category_id !== 'number' || !Array.isArray(a.bbox) || a.bbox.length !== 4) {
-            bad(`annotation ${JSON.stringify(a.id)} lacks image_id/category_id/bbox [x, y, w, h]`);
-          }
-          id.push(typeof a.id === 'number' ? a.id : -1);
-          imageId.push(a.image_id as number);
-          cat.push(a.category_id as number);
-          bbox.pushAll(a.bbox as number[]);
-          area.push(typeof a.area === 'number' ? a.area : 0);
+          const a = checkAnnotation(v, counter.annotations++, path);
+          if (seenAnns.has(a.id)) duplicate('annotation', a.id);
+          seenAnns.add(a.id);
+          id.push(a.id);
+          imageId.push(a.imageId);
+          cat.push(a.categoryId);
+          bbox.pushAll(a.bbox);
+          area.push(a.area);
           flags.push((a.iscrowd ? 1 : 0) | (a.ignore ? 2 : 0));
-          const s = a.segmentation;
-          if (Array.isArray(s) && s.length > 0 && Array.isArray(s[0])) {
+          const seg = a.segmentation;
+          if (seg.kind === 'polygons') {
             segKind.push(SEG_POLYGONS);
             segA.push(polyStart.length - 1);
-            for (const poly of s as number[][]) {
+            for (const poly of seg.polygons) {
               coords.pushAll(poly);
               polyStart.push(coords.length);
             }
             segB.push(polyStart.length - 1);
             segH.push(0);
             segW.push(0);
-          } else if (s && typeof s === 'object' && !Array.isArray(s) && 'counts' in s && 'size' in s) {
-            const r = s as { counts: unknown; size: [number, number] };
-            segH.push(r.size[0]);
-            segW.push(r.size[1]);
-            if (typeof r.counts === 'string') {
+          } else if (seg.kind === 'rle' || seg.kind === 'rle-string') {
+            segH.push(seg.h);
+            segW.push(seg.w);
+            if (seg.kind === 'rle-string') {
               segKind.push(SEG_RLE_STRING);
               segA.push(rleStrings.length);
               segB.push(rleStrings.length + 1);
-              rleStrings.push(r.counts);
+              rleStrings.push(seg.counts);
             } else {
               segKind.push(SEG_RLE_COUNTS);
               segA.push(rlePool.length);
-              rlePool.pushAll(r.counts as number[]);
+              rlePool.pushAll(seg.counts);
               segB.push(rlePool.length);
             }
           } else {
@@ -204,6 +209,14 @@ export class CocoInstancesFile {
     this.rlePool = rlePool.finish();
     this.rleStrings = rleStrings;
     this.orphanAnnotations = orphans;
+    for (let j = 0; j < order.length; j++) {
+      const kind = this.segKind[j]!;
+      if (kind !== SEG_RLE_COUNTS && kind !== SEG_RLE_STRING) continue;
+      const im = images[this.annImage[j]!]!;
+      if (this.segH[j] !== im.height || this.segW[j] !== im.width) {
+        throw new UserError(`${path}: annotation ${this.annId[j]}: segmentation RLE size ${this.segH[j]}x${this.segW[j]} differs from its image ${im.id} (${im.height}x${im.width})`);
+      }
+    }
   }
 
   get annotationCount(): number {

@@ -36,6 +36,15 @@ export interface CocoAnnInfo {
   maskAnns: number[];
 }
 
+/** Well-formed annotations that mmdet's _parse_ann_info leaves out without a word; counted here. */
+export interface AnnotationSkips {
+  outsideImage: number;
+  underOnePixel: number;
+  /** Overlaps its image but reaches more than the image's own size past an edge (mmdet would clip it). */
+  farBeyondImage: number;
+  unknownCategory: number;
+}
+
 /**
  * mmdet 2.x CocoDataset over a COCO instances file: labels 0..K-1 in sorted category-id order
  * (`catIds[label]` maps back), training filtering as `_filter_imgs`, annotations as `_parse_ann_info`
@@ -48,6 +57,9 @@ export class CocoInstances {
   /** Indices into file.images of the images this dataset serves, in file order. */
   readonly imageIndices: number[];
   private readonly cat2label: Map<number, number>;
+  private readonly knownCategories: Set<number>;
+  /** Annotations of the served images left out by mmdet's rules, counted once at load. */
+  readonly skips: AnnotationSkips;
 
   constructor(readonly opts: CocoInstancesOptions) {
     this.file = new CocoInstancesFile(opts.annFile, { onOrphan: opts.onBadSample === 'skip' ? 'skip' : 'stop' });
@@ -61,7 +73,24 @@ export class CocoInstances {
     this.catIds = cats.map((c) => c.id);
     this.classNames = cats.map((c) => c.name);
     this.cat2label = new Map(this.catIds.map((id, i) => [id, i]));
+    this.knownCategories = new Set(this.file.categories.map((c) => c.id));
     this.imageIndices = opts.testMode ? this.file.images.map((_, i) => i) : this.filterImages(opts.minSize ?? 32, opts.filterEmptyGt ?? true);
+    this.skips = this.countSkips();
+  }
+
+  /** How many annotations of the served images mmdet's rules leave out (see annotationFate), one line for logs. */
+  describeSkips(): string | null {
+    const { outsideImage, underOnePixel, farBeyondImage, unknownCategory } = this.skips;
+    const total = outsideImage + underOnePixel + farBeyondImage + unknownCategory + this.file.orphanAnnotations;
+    if (!total) return null;
+    const parts = [
+      outsideImage && `${outsideImage} outside their image`,
+      underOnePixel && `${underOnePixel} under 1 pixel wide or high (or area <= 0)`,
+      farBeyondImage && `${farBeyondImage} reaching more than their image's size past its border`,
+      unknownCategory && `${unknownCategory} of a category the file does not list`,
+      this.file.orphanAnnotations && `${this.file.orphanAnnotations} of an image the file does not list`,
+    ].filter(Boolean);
+    return `${this.opts.annFile}: ${total} annotation${total > 1 ? 's' : ''} skipped as mmdet does: ${parts.join(', ')}`;
   }
 
   get length(): number {
@@ -97,26 +126,54 @@ export class CocoInstances {
     const ignore: number[] = [];
     const maskAnns: number[] = [];
     for (let a = f.imageAnnStart[k]!; a < f.imageAnnStart[k + 1]!; a++) {
-      const flags = f.annFlags[a]!;
-      if (flags & 2) continue;
-      const x1 = f.annBbox[a * 4]!;
-      const y1 = f.annBbox[a * 4 + 1]!;
-      const w = f.annBbox[a * 4 + 2]!;
-      const h = f.annBbox[a * 4 + 3]!;
-      const interW = Math.max(0, Math.min(x1 + w, img.width) - Math.max(x1, 0));
-      const interH = Math.max(0, Math.min(y1 + h, img.height) - Math.max(y1, 0));
-      if (interW * interH === 0) continue;
-      if (f.annArea[a]! <= 0 || w < 1 || h < 1) continue;
-      const label = this.cat2label.get(f.annCategory[a]!);
-      if (label === undefined) continue;
-      if (flags & 1) ignore.push(x1, y1, x1 + w, y1 + h);
+      if (this.annotationFate(a, img) !== 'kept') continue;
+      const [x1, y1, w, h] = f.annBbox.subarray(a * 4, a * 4 + 4);
+      if (f.annFlags[a]! & 1) ignore.push(x1!, y1!, x1! + w!, y1! + h!);
       else {
-        boxes.push(x1, y1, x1 + w, y1 + h);
-        labels.push(label);
+        boxes.push(x1!, y1!, x1! + w!, y1! + h!);
+        labels.push(this.cat2label.get(f.annCategory[a]!)!);
         maskAnns.push(a);
       }
     }
     return { bboxes: Float32Array.from(boxes), labels: Int32Array.from(labels), bboxesIgnore: Float32Array.from(ignore), maskAnns };
+  }
+
+  /**
+   * What mmdet's _parse_ann_info does with annotation `a` of image `img`, in its order: `ignore`-flagged ones
+   * and those of classes not served are left out by design; boxes that miss the image, or are under 1 pixel
+   * wide or high or of area <= 0, and categories the file does not list, are left out silently by mmdet and
+   * counted here (`skips`); so are boxes reaching more than the image's size past its border, which mmdet
+   * would keep and clip.
+   */
+  private annotationFate(a: number, img: CocoImageRecord): 'kept' | 'ignore-flag' | 'other-class' | keyof AnnotationSkips {
+    const f = this.file;
+    if (f.annFlags[a]! & 2) return 'ignore-flag';
+    const x1 = f.annBbox[a * 4]!;
+    const y1 = f.annBbox[a * 4 + 1]!;
+    const w = f.annBbox[a * 4 + 2]!;
+    const h = f.annBbox[a * 4 + 3]!;
+    const interW = Math.max(0, Math.min(x1 + w, img.width) - Math.max(x1, 0));
+    const interH = Math.max(0, Math.min(y1 + h, img.height) - Math.max(y1, 0));
+    if (interW * interH === 0) return 'outsideImage';
+    if (f.annArea[a]! <= 0 || w < 1 || h < 1) return 'underOnePixel';
+    // mmdet keeps such a box and Resize clips it to the image: a [0, 0, 1e30, 1e30] box would train as the whole
+    // image. Boxes a little past the border (rounding) stay as mmdet keeps them.
+    if (x1 < -img.width || y1 < -img.height || x1 + w > 2 * img.width || y1 + h > 2 * img.height) return 'farBeyondImage';
+    if (!this.cat2label.has(f.annCategory[a]!)) return this.knownCategories.has(f.annCategory[a]!) ? 'other-class' : 'unknownCategory';
+    return 'kept';
+  }
+
+  private countSkips(): AnnotationSkips {
+    const skips: AnnotationSkips = { outsideImage: 0, underOnePixel: 0, farBeyondImage: 0, unknownCategory: 0 };
+    const f = this.file;
+    for (const k of this.imageIndices) {
+      const img = f.images[k]!;
+      for (let a = f.imageAnnStart[k]!; a < f.imageAnnStart[k + 1]!; a++) {
+        const fate = this.annotationFate(a, img);
+        if (fate in skips) skips[fate as keyof AnnotationSkips]++;
+      }
+    }
+    return skips;
   }
 
   imagePath(i: number): string {

@@ -32,9 +32,9 @@ export function scanJsonObjectArrays(buf: Buffer, onElement: Record<string, (val
       pos = skipWs(buf, pos + 1);
       if (buf[pos] === RBRACKET) pos++;
       else {
-        for (;;) {
+        for (let index = 0; ; index++) {
           const end = valueEnd(buf, pos);
-          handler(parseSlice(buf, pos, end));
+          handler(parseElement(buf, pos, end, key, index));
           pos = skipWs(buf, end);
           if (buf[pos] === COMMA) {
             pos = skipWs(buf, pos + 1);
@@ -58,11 +58,16 @@ export function scanJsonObjectArrays(buf: Buffer, onElement: Record<string, (val
   }
 }
 
-function parseSlice(buf: Buffer, start: number, end: number): unknown {
+/** One array element; a syntax error names the array, the element (and its "id" when one can be seen). */
+function parseElement(buf: Buffer, start: number, end: number, key: string, index: number): unknown {
+  const text = buf.toString('utf8', start, end);
   try {
-    return JSON.parse(buf.toString('utf8', start, end));
+    return JSON.parse(text);
   } catch (err) {
-    throw new JsonScanError(`invalid JSON at byte ${start}: ${(err as Error).message}`);
+    const id = /"id"\s*:\s*(-?\d+)/.exec(text)?.[1];
+    // Python's json module writes NaN and Infinity, which JSON (and so this reader) does not have.
+    const hint = /\b(NaN|-?Infinity)\b/.test(text) ? ' (NaN and Infinity are not JSON numbers)' : '';
+    throw new JsonScanError(`${key}[${index}]${id !== undefined ? ` (id ${id})` : ''} at byte ${start}: invalid JSON: ${(err as Error).message}${hint}`);
   }
 }
 

@@ -27,7 +27,17 @@ export function segmentationToRle(seg: CompactSegmentation, h: number, w: number
 
 /** Decode into `out` (row-major h*w) at `offset`; an RLE of another size is an error naming the annotation. */
 export function decodeSegmentationInto(seg: CompactSegmentation, h: number, w: number, out: Uint8Array, offset: number, what: string): void {
-  const rle = segmentationToRle(seg, h, w);
+  let rle: Rle;
+  try {
+    rle = segmentationToRle(seg, h, w);
+  } catch (err) {
+    throw new Error(`${what}: ${(err as Error).message}`);
+  }
   if (rle.h !== h || rle.w !== w) throw new Error(`${what}: RLE size ${rle.h}x${rle.w} differs from the image size ${h}x${w}`);
+  // A compressed string is checked only here, when decoded: runs that do not cover the image exactly would
+  // leave pixels undefined (or write past the mask).
+  let covered = 0;
+  for (const c of rle.counts) covered += c;
+  if (covered !== h * w) throw new Error(`${what}: segmentation RLE counts cover ${covered} pixels, its size ${h}x${w} has ${h * w}`);
   out.set(decodeRowMajor(rle), offset);
 }

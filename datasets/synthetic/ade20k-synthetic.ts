@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeOutputFile } from '../../core/output-file.js';
 import { Rng } from '../../core/rng.js';
 import { decodeRowMajor, frPoly } from '../../core/mask/index.js';
 import { encodeLabelPng } from '../../core/io/label-png.js';
@@ -48,7 +49,7 @@ export async function writeSyntheticAde20k(o: SyntheticAde20kOptions): Promise<{
     await forEachLimited(count, 4, async (i) => {
       const name = `${prefix}_${String(i + 1).padStart(8, '0')}`;
       const { canvas, labels } = renderAdeScene(new Rng(mixSeed(o.seed, 10 + splitId, i)), o.width, o.height);
-      writeFileSync(join(root, 'annotations', split, `${name}.png`), encodeLabelPng(labels, o.height, o.width));
+      writeOutputFile(join(root, 'annotations', split, `${name}.png`), encodeLabelPng(labels, o.height, o.width));
       await writeJpeg(canvas, join(root, 'images', split, `${name}.jpg`));
     });
     images += count;

@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeOutputFile } from '../../core/output-file.js';
 import { Rng } from '../../core/rng.js';
 import { area as rleArea, decodeRowMajor, encodeRowMajor, frPoly, merge, toBbox } from '../../core/mask/index.js';
 import { lineSegmentPolygon, newCanvas, paintBackground, paintMask, randomColour, randomTexture, type Canvas, type Rgb } from './paint.js';
@@ -59,7 +60,7 @@ export async function writeSyntheticCoco(o: SyntheticCocoOptions): Promise<{ ima
       annotations: flat,
       categories: SYNTHETIC_COCO_CATEGORIES,
     };
-    writeFileSync(join(o.out, 'annotations', `instances_${split}.json`), JSON.stringify(json));
+    writeOutputFile(join(o.out, 'annotations', `instances_${split}.json`), JSON.stringify(json));
     images += count;
     annotations += flat.length;
   }

@@ -1,9 +1,15 @@
 import sharp from 'sharp';
+import { outputError } from '../../core/output-file.js';
 import type { Canvas } from './paint.js';
 
 /** Encode an RGB canvas as a baseline JPEG (quality 90); libvips gives the same bytes for the same pixels. */
 export async function writeJpeg(c: Canvas, path: string): Promise<void> {
-  await sharp(c.rgb, { raw: { width: c.width, height: c.height, channels: 3 } }).jpeg({ quality: 90 }).toFile(path);
+  await sharp(c.rgb, { raw: { width: c.width, height: c.height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toFile(path)
+    .catch((err: unknown) => {
+      throw outputError(path, err);
+    });
 }
 
 /** Run `fn(i)` for i in [0, n) with at most `limit` in flight (sharp encodes on its own threads). */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { EncoderDecoder, SegTestConfig } from './encoder-decoder.js';
 import { resizeBilinear } from '../../heads/seg/resize-bilinear.js';
+import { checkFullSizeOutput } from '../../core/full-size-limit.js';
 import { slideWindows, windowCounts } from './slide-windows.js';
 
 /** One test-time view of an image: the normalised NHWC tensor [1, h, w, 3] the model sees, and whether it is flipped. */
@@ -54,11 +55,15 @@ export function inferenceLogits(model: EncoderDecoder, img: tf.Tensor4D, oriShap
 
 /**
  * mmseg simple_test / aug_test for one image: each view's softmax at the original size (flipped views
- * flipped back), averaged over views, then the argmax: a label map [H * W] of class indices.
+ * flipped back), averaged over views, then the argmax: a label map [H * W] of class indices. `source` names
+ * the image in the error raised when its original-size class scores would not fit (see full-size-limit.ts).
  */
-export function predictLabelMap(model: EncoderDecoder, views: readonly SegTestView[], oriShape: readonly [number, number], testCfg: SegTestConfig): Uint8Array {
+export function predictLabelMap(model: EncoderDecoder, views: readonly SegTestView[], oriShape: readonly [number, number], testCfg: SegTestConfig, source = 'image'): Uint8Array {
   if (views.length === 0) throw new Error('predictLabelMap needs at least one view');
   if (model.numClasses > 256) throw new Error('label maps hold at most 256 classes');
+  // Several views hold the running sum, the next view's softmax and its logits at once.
+  const copies = views.length > 1 ? 3 : 1;
+  checkFullSizeOutput(source, oriShape[1], oriShape[0], `class scores of ${model.numClasses} classes (${copies} map${copies > 1 ? 's' : ''})`, copies * 4 * model.numClasses * oriShape[0] * oriShape[1]);
   const wasTraining = model.training;
   model.eval();
   try {

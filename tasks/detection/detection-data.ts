@@ -46,5 +46,6 @@ export function cocoTrainData(split: CocoSplit, data: DataConfig, seed: number):
   if (split.dataset.length === 0) throw new UserError(`${split.dataset.opts.annFile}: no training image has usable annotations`);
   return new LoaderTrainData(
     detLoader({ dataset: split.dataset, pipeline: { kind: 'det', transforms: split.specs }, batchSize: data.samplesPerGpu, shuffle: true, seed, workers: data.workersPerGpu }),
+    [split.dataset.describeSkips()].filter((l): l is string => l !== null),
   );
 }

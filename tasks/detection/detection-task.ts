@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import { UserError } from '../../core/errors.js';
+import { writeOutputFile } from '../../core/output-file.js';
 import type { ExperimentConfig } from '../../configs/types.js';
 import { decodeImageFile } from '../../datasets/image/decode-image.js';
 import type { DetBatch, DetSample, HostImage } from '../../core/types/data.js';
@@ -101,15 +101,15 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
       const base = opts.out.replace(/\.json$/, '');
       for (const kind of ['bbox', 'segm'] as const) {
         if (kind === 'segm' && !withMask) continue;
-        writeFileSync(`${base}.${kind}.json`, JSON.stringify(results[kind]));
+        writeOutputFile(`${base}.${kind}.json`, JSON.stringify(results[kind]));
         lines.push(`wrote ${results[kind].length} ${kind} results to ${base}.${kind}.json`);
       }
     }
     const out: Record<string, number> = {};
-    const gt = new COCO(dataset.opts.annFile);
+    const gt = metrics.length ? new COCO(dataset.opts.annFile) : null;
     for (const kind of metrics as ('bbox' | 'segm')[]) {
       lines.push(`Evaluating ${kind}...`);
-      const E = new COCOeval(gt, gt.loadRes(results[kind]), kind, { log: () => {} });
+      const E = new COCOeval(gt!, gt!.loadRes(results[kind]), kind, { log: () => {} });
       E.params.imgIds = [...new Set(imgIds)].sort((a, b) => a - b);
       E.evaluate();
       E.accumulate();

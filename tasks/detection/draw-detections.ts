@@ -1,5 +1,6 @@
 import sharp, { type OverlayOptions } from 'sharp';
 import type { HostImage } from '../../core/types/data.js';
+import { outputError } from '../../core/output-file.js';
 import type { DetectionResult } from '../../core/types/detection-result.js';
 import { detectionMarks, maskLayerRgba, shownDetections } from './detection-layers.js';
 
@@ -49,6 +50,9 @@ export async function drawDetections(
   await sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.length), { raw: { width: w, height: h, channels: 3 } })
     .composite(layers)
     .png()
-    .toFile(outPath);
+    .toFile(outPath)
+    .catch((err: unknown) => {
+      throw outputError(outPath, err);
+    });
   return shown.length;
 }

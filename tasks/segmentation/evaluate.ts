@@ -80,7 +80,7 @@ export async function evaluateSegmentor(model: EncoderDecoder, items: readonly S
     next = i + 1 < items.length ? decodeImageFile(items[i + 1]!.image) : null;
     // Keep an unobserved rejection of the prefetch from crashing the process; it is awaited next turn.
     next?.catch(() => undefined);
-    await scorer.add(item, segmentImage(model, img, opts.views, opts.testCfg), img.height, img.width, img);
+    await scorer.add(item, segmentImage(model, img, opts.views, opts.testCfg, item.image), img.height, img.width, img);
   }
   return scorer.result();
 }

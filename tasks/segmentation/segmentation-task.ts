@@ -54,6 +54,7 @@ export class SegmentationTask implements TaskRuntime<SegBatch> {
   async evaluate(opts: EvalOptions): Promise<EvalReport> {
     const metrics = opts.metrics ?? this.config.evaluation.metrics;
     for (const m of metrics) if (m !== 'mIoU') throw new UserError(`--eval ${m}: segmentation reports mIoU`);
+    if (opts.out) throw new UserError(`--out ${opts.out}: segmentation results are label maps; write them with mila seg-test --out-dir <dir>`);
     const d = this.config.data;
     let items = listAde20kSplit(d.root, splitFolder(d[opts.split].imgPrefix));
     if (opts.limit) items = items.slice(0, opts.limit);

@@ -27,6 +27,6 @@ export const createShardHandler = modelShardTask<SegShardSetup, string, SegShard
   loadModelWeights(model, setup.checkpoint);
   return async (imagePath) => {
     const img = await decodeImageFile(imagePath);
-    return { pred: segmentImage(model, img, setup.views, setup.testCfg), height: img.height, width: img.width };
+    return { pred: segmentImage(model, img, setup.views, setup.testCfg, imagePath), height: img.height, width: img.width };
   };
 });

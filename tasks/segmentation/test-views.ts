@@ -64,12 +64,13 @@ export function buildTestViews(img: HostImage, opts: TestViewOptions): SegTestVi
 
 /**
  * The label map [H * W] of one decoded RGB uint8 image: its test views through the segmentor, as `mila seg-test`
- * runs it. No file access: the browser entry runs exactly this on images a page decoded.
+ * runs it. No file access: the browser entry runs exactly this on images a page decoded. `source` names the
+ * image in errors (an output too large for memory).
  */
-export function segmentImage(model: EncoderDecoder, img: HostImage, views: TestViewOptions, testCfg: SegTestConfig): Uint8Array {
+export function segmentImage(model: EncoderDecoder, img: HostImage, views: TestViewOptions, testCfg: SegTestConfig, source = 'image'): Uint8Array {
   const inputs = buildTestViews(img, views);
   try {
-    return predictLabelMap(model, inputs, [img.height, img.width], testCfg);
+    return predictLabelMap(model, inputs, [img.height, img.width], testCfg, source);
   } finally {
     for (const v of inputs) v.image.dispose();
   }

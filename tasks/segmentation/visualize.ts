@@ -1,15 +1,16 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { encodeLabelPng } from '../../core/io/label-png.js';
 import sharp from 'sharp';
 import type { HostImage } from '../../core/types/data.js';
+import { outputError, writeOutputFile } from '../../core/output-file.js';
 import { ADE20K_PALETTE } from '../../datasets/ade20k/ade20k-classes.js';
 import { labelOverlayRgb } from './overlay.js';
 
 /** Write a label map as an 8-bit grayscale PNG whose values are class indices (what `mila seg-eval` reads). */
 export function writeLabelPng(file: string, labels: Uint8Array, height: number, width: number): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, encodeLabelPng(labels, height, width));
+  writeOutputFile(file, encodeLabelPng(labels, height, width));
 }
 
 /**
@@ -20,5 +21,7 @@ export async function writeOverlay(file: string, img: HostImage, labels: Uint8Ar
   const out = labelOverlayRgb(img, labels, opacity, palette);
   mkdirSync(path.dirname(file), { recursive: true });
   const s = sharp(Buffer.from(out.buffer, out.byteOffset, out.length), { raw: { width: img.width, height: img.height, channels: 3 } });
-  await (/\.jpe?g$/i.test(file) ? s.jpeg({ quality: 90 }) : s.png()).toFile(file);
+  await (/\.jpe?g$/i.test(file) ? s.jpeg({ quality: 90 }) : s.png()).toFile(file).catch((err: unknown) => {
+    throw outputError(file, err);
+  });
 }

@@ -112,4 +112,31 @@ describe('mila CLI', () => {
     expect(r.code).toBe(1);
     expect(r.err.split('\n').length).toBe(2);
   });
+
+  it('a hostile --input (negative, fractional or oversized shape, integer dtype) is one line naming the file and the tensor', async () => {
+    const header = (shape: unknown[], dtype = 'F32', bytes = 0) => {
+      const json = Buffer.from(JSON.stringify({ input: { dtype, shape, data_offsets: [0, bytes] } }));
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(json.length));
+      return Buffer.concat([len, json, Buffer.alloc(bytes)]);
+    };
+    const cases: [Buffer, RegExp][] = [
+      [header([1, 3, -4, 4]), /tensor 'input': dimension 2 of shape \[1, 3, -4, 4\] is not a non-negative integer$/],
+      [header([1, 3, 4.5, 4], 'F32', 216), /tensor 'input': dimension 2 of shape \[1, 3, 4\.5, 4\] is not a non-negative integer$/],
+      [header([1, 3, 100000, 100000], 'F32', 16), /tensor 'input': shape \[1, 3, 100000, 100000\] has more than the 2147483647 elements/],
+      [header([1, 3, 4, 4], 'I32', 192), /tensor 'input' must be floating point, got int32$/],
+    ];
+    for (const [i, [bytes, message]] of cases.entries()) {
+      const file = join(tmp, `hostile-input-${i}.safetensors`);
+      writeFileSync(file, bytes);
+      for (const command of ['features', 'classify']) {
+        const r = await mila(command, '--model', TINY, '--input', file, '--output', join(tmp, 'x.safetensors'));
+        expect(r.code).toBe(1);
+        const lines = r.err.trimEnd().split('\n');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]!.startsWith(`mila ${command}: ${file}: `), lines[0]).toBe(true);
+        expect(lines[0]).toMatch(message);
+      }
+    }
+  });
 });

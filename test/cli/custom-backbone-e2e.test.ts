@@ -4,7 +4,7 @@
  * node_modules holds mila-dense (this repository) and tfjs, a config JSON names it in `customImports`, and
  * `node dist/cli/mila.js` trains, tests (with worker threads, which import it too), infers and seg-tests.
  * Child processes on the compiled dist/ (`npm run build` first), as for every worker test: the user's module
- * imports `mila-dense/dist/...`, which must be the very modules the CLI runs.
+ * imports `mila-dense` (the package root), which must resolve to the very modules the CLI runs.
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -180,7 +180,7 @@ describe('mila train / test / infer on a tiny synthetic COCO dataset', () => {
     expect(typo.err.trim().split('\n')).toEqual(["mila train: --set: unknown config key 'runner.maxx' (did you mean runner.max?)"]);
     expect(existsSync(path.join(tmp, 'typo'))).toBe(false);
 
-    const missing = await runMila('test', path.join(tmp, 'no-such-config.json'), path.join(workDir, 'iter_2'), ...COMMON);
+    const missing = await runMila('test', path.join(tmp, 'no-such-config.json'), path.join(workDir, 'iter_2'), '--eval', 'bbox', ...COMMON);
     expect(missing.code).toBe(1);
     const lines = missing.err.trim().split('\n');
     expect(lines).toHaveLength(1);

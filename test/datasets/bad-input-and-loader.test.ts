@@ -41,7 +41,7 @@ describe('bad input gives one-line errors naming the file', () => {
     expect(() => new CocoInstances({ annFile: join(root, 'none.json'), imgPrefix: root })).toThrow(`annotation file not found: ${join(root, 'none.json')}`);
     const broken = join(root, 'broken.json');
     writeFileSync(broken, '{"images": [{"id": 1,}]}');
-    expect(() => new CocoInstances({ annFile: broken, imgPrefix: root })).toThrow(new RegExp(`^${broken}: invalid JSON at byte 12`));
+    expect(() => new CocoInstances({ annFile: broken, imgPrefix: root })).toThrow(new RegExp(`^${broken}: images\\[0\\] \\(id 1\\) at byte 12: invalid JSON`));
   });
 
   it('image whose size differs from the annotation file', async () => {

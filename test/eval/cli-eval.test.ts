@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMila } from '../cli/run-mila.js';
+import { writeLabelPng } from '../../tasks/segmentation/visualize.js';
 import { GOLDEN_COCO, GOLDEN_MIOU } from './golden-paths.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mila-eval-cli-'));
@@ -109,5 +110,27 @@ describe('mila seg-eval', () => {
     r = await mila(['seg-eval', '--gt-dir', path.join(tmp, 'none'), '--pred-dir', predDir, '--num-classes', '5']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/--gt-dir .*none: no such directory/);
+  });
+
+  it('a predicted class outside 0..N-1 is an error naming the file, the value and the pixel (not a lower mIoU)', async () => {
+    const gtDir = path.join(tmp, 'range-gt');
+    const predDir = path.join(tmp, 'range-pred');
+    mkdirSync(gtDir);
+    mkdirSync(predDir);
+    const labels = Uint8Array.from({ length: 12 }, (_, i) => 1 + (i % 5));
+    const pred = Uint8Array.from(labels, (v) => v - 1);
+    writeLabelPng(path.join(gtDir, 'x.png'), labels, 3, 4);
+    writeLabelPng(path.join(predDir, 'x.png'), pred, 3, 4);
+    const ok = await mila(['seg-eval', '--gt-dir', gtDir, '--pred-dir', predDir, '--num-classes', '150', '--reduce-zero-label']);
+    expect(ok.code, ok.err).toBe(0);
+    for (const [value, classes] of [[250, 150], [150, 150], [5, 5]] as const) {
+      pred[6] = value;
+      writeLabelPng(path.join(predDir, 'x.png'), pred, 3, 4);
+      const r = await mila(['seg-eval', '--gt-dir', gtDir, '--pred-dir', predDir, '--num-classes', String(classes), '--reduce-zero-label']);
+      expect(r.code).toBe(1);
+      expect(r.err.trimEnd().split('\n')).toEqual([
+        `mila seg-eval: ${path.join(predDir, 'x.png')}: predicted class ${value} at pixel (x 2, y 1) is outside 0..${classes - 1} (--num-classes ${classes})`,
+      ]);
+    }
   });
 });

@@ -39,6 +39,11 @@ describe('mapInWorkers', () => {
     await expect(collect(mapInWorkers(bad, { module: TASK, setup: { scale: 1 } }, 2))).rejects.toThrow(/item 1: NaN input/);
   });
 
+  it('fails (instead of waiting forever) when a worker dies without an error', async () => {
+    const task = { module: fileURLToPath(new URL('./fixtures/dying-task.mjs', import.meta.url)), setup: {} };
+    await expect(collect(mapInWorkers(['a', 'die', 'b', 'c'], task, 2))).rejects.toThrow(/worker \d exited unexpectedly \(code 3\)/);
+  });
+
   it.runIf(nativeCases)('gives each of N workers cores / N native threads, and restores the count after', async () => {
     const addon = nativeAddon()!;
     const before = addon.numThreads();

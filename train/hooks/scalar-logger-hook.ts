@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { appendOutputFile } from '../../core/output-file.js';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Runner } from '../runner.js';
 import { LoggerHook } from './logger-hook.js';
@@ -36,6 +37,6 @@ export class ScalarLoggerHook extends LoggerHook {
     mkdirSync(dirname(file), { recursive: true });
     const wallTime = Date.now() / 1000;
     const lines = Object.entries(scalars).map(([k, value]) => JSON.stringify({ tag: `${mode}/${k}`, value, step: runner.iter, wall_time: wallTime }));
-    appendFileSync(file, `${lines.join('\n')}\n`);
+    appendOutputFile(file, `${lines.join('\n')}\n`);
   }
 }

@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { appendOutputFile } from '../../core/output-file.js';
 import { join } from 'node:path';
 import { formatDuration } from '../progress.js';
 import type { Runner } from '../runner.js';
@@ -33,6 +34,6 @@ export class TextLoggerHook extends LoggerHook {
   private writeJson(runner: Runner<unknown>, record: Record<string, unknown>): void {
     if (!runner.workDir) return;
     mkdirSync(runner.workDir, { recursive: true });
-    appendFileSync(join(runner.workDir, 'log.jsonl'), `${JSON.stringify(record)}\n`);
+    appendOutputFile(join(runner.workDir, 'log.jsonl'), `${JSON.stringify(record)}\n`);
   }
 }

@@ -1,6 +1,7 @@
 import { batchedNms, flipBoxes, type DeltaXYWHBBoxCoder } from '../../../core/boxes/index.js';
 import type { BitmapMasks, ImageMeta } from '../../../core/types/data.js';
 import type { RcnnTestConfig } from '../config.js';
+import { checkFullSizeOutput } from '../../../core/full-size-limit.js';
 import { pasteMask } from './paste-mask.js';
 
 export interface ImageDetections {
@@ -85,6 +86,7 @@ export function bboxPostprocess(
 export function maskPostprocess(probs: Float32Array, size: number, oriBoxes: Float32Array, meta: ImageMeta, threshold: number): BitmapMasks {
   const [h, w] = meta.oriShape;
   const count = oriBoxes.length / 4;
+  checkFullSizeOutput(meta.filename, w, h, `${count} instance masks`, count * h * w);
   const data = new Uint8Array(count * h * w);
   const plane = size * size;
   const mirrored = new Float32Array(plane);
