@@ -34,7 +34,7 @@ export type { TrainableModel, LossTerms } from './models/types.js';
 export * as datasets from './datasets/index.js';
 export { buildDetBatch, type AnnotatedImage } from './datasets/loader/det-batch.js';
 export * as evaluation from './eval/index.js';
-export * as configs from './configs/index.js';
+export * as configs from './configs/config-file.js';
 export type { ExperimentConfig } from './configs/types.js';
 export { Runner } from './train/runner.js';
 export * as hooks from './train/hooks/index.js';

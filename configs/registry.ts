@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { closeMatches } from '../core/close-matches.js';
 import type { ExperimentConfig } from './types.js';
@@ -29,22 +28,6 @@ export function getConfig(name: string): ExperimentConfig {
     throw new UserError(`unknown config '${name}'${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}; \`mila configs\` lists them`);
   }
   return structuredClone(c);
-}
-
-/**
- * A config named on the command line: a registered preset name, or a path to a JSON file holding a whole
- * config (as `mila train` writes into its work dir).
- */
-export function resolveConfig(nameOrPath: string): ExperimentConfig {
-  if (presets.has(nameOrPath) || !nameOrPath.endsWith('.json')) return getConfig(nameOrPath);
-  if (!existsSync(nameOrPath)) throw new UserError(`${nameOrPath}: config file not found`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(nameOrPath, 'utf8'));
-  } catch (err) {
-    throw new UserError(`${nameOrPath}: not valid JSON (${(err as Error).message})`);
-  }
-  return checkConfigShape(parsed, nameOrPath);
 }
 
 const REQUIRED_KEYS = ['name', 'task', 'model', 'data', 'optimizer', 'lrConfig', 'runner', 'evaluation', 'seed'] as const;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { envVar } from './env.js';
 import { batchMatMulKernel, captureOriginalMatMulKernels, fusedMatMulKernel } from './kernels/batch-matmul.js';
 import { conv2dBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import { conv2dBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
@@ -52,7 +53,7 @@ export const CPU_EXTRA_KERNELS: readonly ExtraKernel[] = [
 export const STOCK_KERNELS_ENV = 'MILA_WASM_STOCK';
 
 function install(backendName: string, kernels: readonly ExtraKernel[]): void {
-  const stock = process.env[STOCK_KERNELS_ENV] === '1';
+  const stock = envVar(STOCK_KERNELS_ENV) === '1';
   for (const { name, kernelFunc, speed } of kernels) {
     if (speed && stock) continue;
     const current = tf.getKernel(name, backendName);

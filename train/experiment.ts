@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
-import { applyOverrides, configNames, resolveConfig } from '../configs/index.js';
+import { applyOverrides, configNames } from '../configs/index.js';
+import { resolveConfig } from '../configs/config-file.js';
 import type { ExperimentConfig } from '../configs/types.js';
 import { UserError } from '../core/errors.js';
 import { loadCheckpoint, stripPrefix } from '../core/checkpoint/index.js';

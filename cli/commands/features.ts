@@ -6,7 +6,7 @@ import { MilaBackbone } from '../../backbones/mila/backbone.js';
 import { parseMilaModelArg } from '../../backbones/mila/config.js';
 import { formatLoadReport, loadCheckpointsInto } from '../../core/checkpoint/load-into.js';
 import { readNchwAsNhwc, toTorchHost } from '../../core/checkpoint/nchw-io.js';
-import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import type { StateDict } from '../../core/host-tensor.js';
 
 export interface ModelRunOptions {

@@ -1,5 +1,8 @@
 export { readPth } from './pth.js';
-export { readSafetensors, readSafetensorsFile, writeSafetensors, encodeSafetensors, type SafetensorsFile } from './safetensors.js';
+export { readPthFile } from './pth-file.js';
+export { readSafetensorsBytes, encodeSafetensors, type SafetensorsFile } from './safetensors.js';
+export { readSafetensors, readSafetensorsFile, writeSafetensors } from './safetensors-file.js';
+export { decodeCheckpoint } from './decode.js';
 export { loadCheckpoint } from './load.js';
 export { stripPrefix, addPrefix, mergeStateDicts } from './state-dict.js';
 export { saveTrainingCheckpoint, loadTrainingCheckpoint, loadTrainingCheckpointModel, trainingCheckpointPaths, type TrainingCheckpoint } from './training-checkpoint.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError } from '../errors.js';
 import { isFloatDType, toFloat32, type HostTensor } from '../host-tensor.js';
-import { readSafetensors } from './safetensors.js';
+import { readSafetensors } from './safetensors-file.js';
 
 /**
  * Read tensor `name` of a .safetensors file as PyTorch hands images over (NCHW float) and return it NHWC,

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { UserError } from '../errors.js';
 import { shapeProblem, type HostData, type HostDType, type HostTensor, type StateDict } from '../host-tensor.js';
 import { ITEM_SIZE, hostDataOver } from './dtypes.js';
@@ -17,11 +15,11 @@ const WRAPPER_KEYS = ['state_dict', 'model'];
  * Read a PyTorch checkpoint written by `torch.save` (zip: `<prefix>/data.pkl` + `<prefix>/data/<key>`)
  * into a host state dict in PyTorch layout. `{'model': sd}` / `{'state_dict': sd}` wrappers are unwrapped
  * and non-tensor entries (mmdet `meta`, `optimizer`, ...) skipped. Pickled globals outside a small
- * allow-list are refused, so a malicious file cannot run code.
+ * allow-list are refused, so a malicious file cannot run code. `path` names the bytes' origin (file path, URL
+ * or file name) in errors; reading files is core/checkpoint/pth-file.ts's job, so this runs in a browser too.
  */
-export function readPth(path: string, bytes?: Uint8Array): StateDict {
-  const source = basename(path);
-  const data = bytes ?? new Uint8Array(readFileSync(path));
+export function readPth(path: string, data: Uint8Array): StateDict {
+  const source = path.split(/[\\/]/).pop() ?? path;
   if (!ZIP_MAGIC.every((b, i) => data[i] === b)) {
     if (data[0] === 0x80) {
       throw new UserError(

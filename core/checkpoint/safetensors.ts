@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { numel, shapeProblem, type HostDType, type StateDict } from '../host-tensor.js';
-import { writeFileAtomic } from './atomic-write.js';
 import { ITEM_SIZE, bytesOf, hostDataFromBytes } from './dtypes.js';
 
 const TO_SAFETENSORS: Record<HostDType, string> = {
@@ -52,14 +50,14 @@ interface CheckedEntry {
 }
 
 /**
- * Read a .safetensors file (tensors in file order, plus its metadata), as strictly as the format's reference
+ * Parse the bytes of a .safetensors file (tensors in file order, plus its metadata; `path` names their origin in
+ * errors; the file functions are in safetensors-file.ts), as strictly as the format's reference
  * implementation: a UTF-8 JSON object header; `__metadata__` a string -> string map; each tensor a known dtype,
  * a shape of non-negative integers and `data_offsets` [begin, end] whose length is shape x dtype size; the
  * tensors tile the data section exactly (no gap, no overlap, nothing after the last). Any violation is one line
  * naming the file and the tensor or field.
  */
-export function readSafetensorsFile(path: string, bytes?: Uint8Array): SafetensorsFile {
-  const data = bytes ?? new Uint8Array(readFileSync(path));
+export function readSafetensorsBytes(path: string, data: Uint8Array): SafetensorsFile {
   if (data.length < 8) throw new UserError(`${path}: truncated safetensors file (${data.length} bytes)`);
   const headerLen = Number(new DataView(data.buffer, data.byteOffset, 8).getBigUint64(0, true));
   if (headerLen > MAX_HEADER || data[8] !== 0x7b) throw new UserError(`${path}: not a safetensors file (bad header)`);
@@ -143,11 +141,6 @@ function describeJson(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-/** Read a .safetensors file's tensors as a state dict. */
-export function readSafetensors(path: string): StateDict {
-  return readSafetensorsFile(path).tensors;
-}
-
 /**
  * Encode a state dict as safetensors bytes (header padded to 8 bytes, tensors in insertion order). What the
  * reader would refuse (an invalid shape, data of another length, a reserved name, non-string metadata) is
@@ -176,15 +169,11 @@ export function encodeSafetensors(sd: StateDict, metadata?: Record<string, strin
     offset += bytes.length;
     chunks.push(bytes);
   }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(json);
+  // Padded with spaces to a multiple of 8 bytes, without Buffer (browsers have none): the same bytes.
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const headerBytes = new Uint8Array(json.length + ((8 - ((8 + json.length) % 8)) % 8)).fill(0x20);
+  headerBytes.set(json);
   const prefix = new Uint8Array(8);
   new DataView(prefix.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   return [prefix, headerBytes, ...chunks];
-}
-
-/** Write a state dict as .safetensors, atomically (temporary file in the same directory, fsync, rename). */
-export function writeSafetensors(path: string, sd: StateDict, metadata?: Record<string, string>): void {
-  writeFileAtomic(path, encodeSafetensors(sd, metadata));
 }

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { UserError } from '../errors.js';
 import type { StateDict } from '../host-tensor.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { encodeSafetensors, readSafetensorsFile } from './safetensors.js';
+import { encodeSafetensors, readSafetensorsBytes } from './safetensors.js';
 
 export const TRAINING_CHECKPOINT_FORMAT = 'mila-training-checkpoint/1';
 
@@ -91,7 +91,7 @@ function readChecked(role: 'model' | 'optimizer', file: string, sidecar: Sidecar
   if (want?.sha256 !== undefined && sha256([bytes]) !== want.sha256) {
     throw new UserError(`${file}: content differs from the SHA-256 recorded in ${sidecarPath} (a file of another checkpoint, or damaged)`);
   }
-  return readSafetensorsFile(file, bytes).tensors;
+  return readSafetensorsBytes(file, bytes).tensors;
 }
 
 export function loadTrainingCheckpoint(basePath: string): TrainingCheckpoint {

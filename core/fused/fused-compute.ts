@@ -7,7 +7,7 @@
  * [batch, heads, tokens, headDim]; RoPE tables `cos`/`sin` are [tokens, channels / 2] (one angle per pair);
  * `kMean` is [batch, channels] (k averaged over tokens).
  */
-import { nativeAddon } from '../native/addon.js';
+import { providedNativeAddon } from '../native/addon-slot.js';
 import { JS_FUSED_COMPUTE } from './js-fused-compute.js';
 
 export interface FusedCompute {
@@ -48,7 +48,7 @@ const FUSED_ABI_VERSION = 3;
 
 /** The addon's fused functions, if it is loaded and was built with this version of them. */
 export function nativeFusedCompute(): FusedCompute | undefined {
-  const addon = nativeAddon() as unknown as (FusedCompute & { fusedAbiVersion?: number }) | undefined;
+  const addon = providedNativeAddon() as unknown as (FusedCompute & { fusedAbiVersion?: number }) | undefined;
   return addon?.fusedAbiVersion === FUSED_ABI_VERSION ? addon : undefined;
 }
 

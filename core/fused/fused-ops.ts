@@ -110,7 +110,8 @@ export function compositeEluRope(x: tf.Tensor4D, cos: tf.Tensor, sin: tf.Tensor,
     // Per-channel tables for q|k: each pair's cos on both channels, -sin on the even one and +sin on the odd.
     const expand = (t: tf.Tensor) => tf.tile(tf.reshape(t, [h, w, 1, c / 2, 1]), [1, 1, 2, 1, 2]);
     const cosFull = tf.reshape(expand(cos), [h, w, c2]);
-    const sinFull = tf.reshape(tf.mul(expand(sin), tf.tensor1d([-1, 1])), [h, w, c2]);
+    // The sign flip on a [-1, 2] view: a rank-5 multiply with a broadcast operand is invalid WGSL in tfjs-backend-webgpu 4.22.
+    const sinFull = tf.reshape(tf.mul(tf.reshape(expand(sin), [-1, 2]), tf.tensor1d([-1, 1])), [h, w, c2]);
     const swapped = tf.reshape(tf.reverse(tf.reshape(qk, [-1, 2]), 1), [b, h, w, c2]);
     const rotated = tf.add(tf.mul(qk, cosFull), tf.mul(swapped, sinFull));
     const [q, k] = tf.split(qk, 2, 3) as [tf.Tensor4D, tf.Tensor4D];

@@ -3,6 +3,7 @@
  * gradients, native when the addon is present and JS otherwise. Registered by initBackend for wasm and cpu.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { envVar } from '../env.js';
 import { FUSED_GRADIENTS } from './fused-gradients.js';
 import { FUSED_KERNELS } from './fused-kernels.js';
 
@@ -13,7 +14,7 @@ let gradientsRegistered = false;
 
 /** Register every fused kernel on `backendName` (which ones the ops use: core/fused/fused-ops.ts). */
 export function registerFusedKernels(backendName: 'wasm' | 'cpu'): void {
-  if (process.env[FUSED_ENV] === '0') return;
+  if (envVar(FUSED_ENV) === '0') return;
   for (const { name, kernelFunc } of FUSED_KERNELS) {
     if (tf.getKernel(name, backendName) === undefined) tf.registerKernel({ kernelName: name, backendName, kernelFunc });
   }

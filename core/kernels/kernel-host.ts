@@ -16,7 +16,10 @@ export class KernelHost {
 
   constructor(backend: unknown) {
     this.backend = backend as tf.KernelBackend;
-    const name = tf.engine().backendNames().find((n) => tf.engine().findBackend(n) === backend);
+    // The initialised backends only: findBackend would start initialising every other registered backend
+    // (in a page, WebGPU's asynchronous init, which then blocks every kernel until it settles).
+    const registry = tf.engine().registry;
+    const name = Object.keys(registry).find((n) => registry[n] === backend);
     if (name === undefined) throw new Error('core/kernels: kernel called on an unregistered backend');
     this.backendName = name;
   }

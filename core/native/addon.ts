@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { envVar } from '../env.js';
+import { provideNativeAddon } from './addon-slot.js';
 
 /** Bumped with native/src/addon.cc's kAbiVersion: a stale build is ignored rather than called wrongly. */
 const ABI_VERSION = 1;
@@ -46,7 +48,7 @@ export function nativeBinaryPath(): string | undefined {
 }
 
 function load(): { addon?: NativeAddon; status: string } {
-  if (process.env[NATIVE_ENV] === '0') return { status: `off (${NATIVE_ENV}=0)` };
+  if (envVar(NATIVE_ENV) === '0') return { status: `off (${NATIVE_ENV}=0)` };
   const file = nativeBinaryPath();
   if (!file) return { status: `not built (${REBUILD_HINT})` };
   try {
@@ -66,6 +68,9 @@ export function nativeAddon(): NativeAddon | undefined {
   loaded ??= load();
   return loaded.addon;
 }
+
+// Browser-safe code (the fused ops) reaches the addon through the slot, never through this Node-only file.
+provideNativeAddon(nativeAddon);
 
 /** One phrase for logs and the benchmark: whether native kernels run, and why not. */
 export function nativeStatus(): string {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { envVar } from '../env.js';
 import { STOCK_KERNELS_ENV } from '../wasm-kernels.js';
 import { nativeKernelAddon } from './native-api.js';
 import { hasPreviousKernel, rememberPreviousKernel } from './kernel-fallback.js';
@@ -34,7 +35,7 @@ export const NATIVE_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf.Kernel
  * benchmark's "before"). Idempotent.
  */
 export function registerNativeKernels(backendName: 'wasm' | 'cpu'): void {
-  if (process.env[STOCK_KERNELS_ENV] === '1' || nativeKernelAddon() === undefined) return;
+  if (envVar(STOCK_KERNELS_ENV) === '1' || nativeKernelAddon() === undefined) return;
   for (const { name, kernelFunc } of NATIVE_KERNELS) {
     const current = tf.getKernel(name, backendName);
     if (current?.kernelFunc === kernelFunc) continue;

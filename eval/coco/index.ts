@@ -1,4 +1,6 @@
 /** The COCO API port: dataset index and results loading (COCO), evaluation (COCOeval). */
+// In Node, COCO and loadRes also take file paths (the browser entry imports the classes without this reader).
+import './text-file-node.js';
 export { COCO, type AnnIdFilter } from './coco.js';
 export { COCOeval, type COCOevalOptions } from './cocoeval.js';
 export { Params, linspace, type IouType } from './params.js';

@@ -1,14 +1,18 @@
-import { readFileSync } from 'node:fs';
+/**
+ * How `new COCO(file)` and `loadRes(file)` read a JSON file. Reading files needs Node: eval/coco/text-file-node.ts
+ * provides the reader and eval/coco/index.ts imports it; the browser entry imports the COCO classes without it,
+ * so a page passes parsed JSON objects instead.
+ */
+let readText: ((file: string) => string) | undefined;
+
+export function provideTextFileReader(read: (file: string) => string): void {
+  readText = read;
+}
 
 /** Parse a JSON file, with errors that name the file and say what is wrong in one line. */
 export function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: ${code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? (err as Error).message})`}`);
-  }
+  if (!readText) throw new Error(`${file}: reading files needs Node here; pass the parsed JSON object instead of a path`);
+  const text = readText(file);
   try {
     return JSON.parse(text);
   } catch (err) {

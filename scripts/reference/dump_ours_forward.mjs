@@ -11,7 +11,7 @@ import { initBackend } from '../../dist/core/backend.js';
 import { loadExperiment } from '../../dist/train/experiment.js';
 import { createTask } from '../../dist/train/tasks.js';
 import { loadModelWeights } from '../../dist/train/model-weights.js';
-import { writeSafetensors } from '../../dist/core/checkpoint/safetensors.js';
+import { writeSafetensors } from '../../dist/core/checkpoint/safetensors-file.js';
 import { toTorchHost } from '../../dist/core/checkpoint/nchw-io.js';
 import { Rng } from '../../dist/core/rng.js';
 import { bbox2roi } from '../../dist/heads/det/roi/standard-roi-head.js';

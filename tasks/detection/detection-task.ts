@@ -1,15 +1,12 @@
 import { UserError } from '../../core/errors.js';
 import { writeOutputFile } from '../../core/output-file.js';
 import type { ExperimentConfig } from '../../configs/types.js';
-import { Rng } from '../../core/rng.js';
 import { decodeImageFile } from '../../datasets/image/decode-image.js';
-import { buildDetPipeline } from '../../datasets/pipelines/build-pipeline.js';
-import type { DetTransform } from '../../datasets/transforms/transform.js';
 import type { DetBatch, DetSample, HostImage } from '../../core/types/data.js';
 import type { CocoResult } from '../../eval/coco/index.js';
 import { MaskRCNN } from '../../models/detector/mask-rcnn.js';
 import type { MaskRCNNConfig } from '../../models/detector/mask-rcnn-config.js';
-import { detPipelineSpecs } from '../config-pipeline.js';
+import { applyTestPipeline, detTestPipeline, detectImage } from './detect-image.js';
 import type { DetectionResult } from '../../core/types/detection-result.js';
 import { toCocoResults } from '../../eval/coco/detection-results.js';
 import { cocoTrainData, openCocoSplit, type CocoSplit } from './detection-data.js';
@@ -114,7 +111,7 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
   /** The images at `indices` of a split, one at a time in this thread (the next one loading meanwhile). */
   private async *predictInProcess(split: 'val' | 'test', indices: readonly number[], withMask: boolean): AsyncGenerator<ImageCocoResults> {
     const { dataset, pipeline } = this.split(split);
-    const load = (i: number) => dataset.get(indices[i]!).then((s) => this.testSample(s, pipeline));
+    const load = (i: number) => dataset.get(indices[i]!).then((s) => applyTestPipeline(s, pipeline));
     const n = indices.length;
     let pending = n > 0 ? load(0) : null;
     for (let i = 0; i < n; i++) {
@@ -135,19 +132,12 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
   async cocoResultsAt(split: 'val' | 'test', index: number, withMask: boolean): Promise<ImageCocoResults> {
     const { dataset, pipeline } = this.split(split);
     this.model.eval();
-    return this.cocoResultsOf(this.testSample(await dataset.get(index), pipeline), withMask, dataset.catIds);
+    return this.cocoResultsOf(applyTestPipeline(await dataset.get(index), pipeline), withMask, dataset.catIds);
   }
 
   private cocoResultsOf(sample: DetSample, withMask: boolean, catIds: readonly number[]): ImageCocoResults {
     const [r] = this.model.simpleTest(collateDet([sample]), withMask);
     return { imageId: sample.meta.imageId, ...toCocoResults(r!, sample.meta.imageId, catIds) };
-  }
-
-  private testSample(s: DetSample, pipeline: DetTransform): DetSample {
-    // The test pipeline has no random step; an Rng is required by the transform interface only.
-    const t = pipeline.apply(s, new Rng(0));
-    if (!t) throw new Error(`${s.meta.filename}: the test pipeline dropped the image`);
-    return t;
   }
 
   async predictImage(path: string): Promise<{ image: HostImage; result: DetectionResult }> {
@@ -157,27 +147,8 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
 
   /** The test pipeline and the model on one decoded RGB image; results in its pixel coordinates. */
   predictHostImage(image: HostImage, name: string): DetectionResult {
-    const pipeline = this.splits.get('test')?.pipeline ?? buildDetPipeline(detPipelineSpecs(this.config.data.test.pipeline, 'data.test.pipeline'));
-    const sample: DetSample = {
-      img: image,
-      meta: {
-        filename: name,
-        imageId: 0,
-        oriShape: [image.height, image.width],
-        imgShape: [image.height, image.width],
-        padShape: [image.height, image.width],
-        scaleFactor: [1, 1, 1, 1],
-        flip: false,
-        flipDirection: null,
-      },
-      gtBoxes: new Float32Array(0),
-      gtLabels: new Int32Array(0),
-      gtBoxesIgnore: new Float32Array(0),
-      gtMasks: null,
-    };
-    this.model.eval();
-    const [result] = this.model.simpleTest(collateDet([this.testSample(sample, pipeline)]), true);
-    return result!;
+    const pipeline = this.splits.get('test')?.pipeline ?? detTestPipeline(this.config);
+    return detectImage(this.model, image, pipeline, name);
   }
 }
 

@@ -1,4 +1,5 @@
-import { resolveConfig, checkConfigShape } from '../../configs/index.js';
+import { checkConfigShape } from '../../configs/index.js';
+import { resolveConfig } from '../../configs/config-file.js';
 import type { ExperimentConfig } from '../../configs/types.js';
 import { initBackend } from '../../core/backend.js';
 import { loadCheckpoint } from '../../core/checkpoint/index.js';

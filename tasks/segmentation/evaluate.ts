@@ -5,8 +5,7 @@ import { readLabelPngFile as readLabelPng } from '../../core/io/label-png.js';
 import { MIoUAccumulator, type MIoUResult, type MIoUTotals } from '../../eval/miou/accumulator.js';
 import { UserError } from '../../core/errors.js';
 import type { EncoderDecoder, SegTestConfig } from '../../models/segmentor/encoder-decoder.js';
-import { predictLabelMap } from '../../models/segmentor/inference.js';
-import { buildTestViews, type TestViewOptions } from './test-views.js';
+import { segmentImage, type TestViewOptions } from './test-views.js';
 import type { SegSplitItem } from '../../datasets/ade20k/ade20k-split.js';
 import { writeLabelPng, writeOverlay } from './visualize.js';
 
@@ -83,14 +82,7 @@ export async function evaluateSegmentor(model: EncoderDecoder, items: readonly S
     next = i + 1 < items.length ? decodeImageFile(items[i + 1]!.image) : null;
     // Keep an unobserved rejection of the prefetch from crashing the process; it is awaited next turn.
     next?.catch(() => undefined);
-    const views = buildTestViews(img, opts.views);
-    let pred: Uint8Array;
-    try {
-      pred = predictLabelMap(model, views, [img.height, img.width], opts.testCfg, item.image);
-    } finally {
-      for (const v of views) v.image.dispose();
-    }
-    await scorer.add(item, pred, img.height, img.width, img);
+    await scorer.add(item, segmentImage(model, img, opts.views, opts.testCfg, item.image), img.height, img.width, img);
   }
   return scorer.result();
 }

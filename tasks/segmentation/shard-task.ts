@@ -2,8 +2,7 @@ import { decodeImageFile } from '../../datasets/image/decode-image.js';
 import { loadModelWeights } from '../../train/model-weights.js';
 import { modelShardTask, type ModelShardSetup } from '../shard-task.js';
 import { EncoderDecoder, type EncoderDecoderConfig, type SegTestConfig } from '../../models/segmentor/encoder-decoder.js';
-import { predictLabelMap } from '../../models/segmentor/inference.js';
-import { buildTestViews, type TestViewOptions } from './test-views.js';
+import { segmentImage, type TestViewOptions } from './test-views.js';
 
 /** What a `seg-test --workers N` worker needs to build its own model. */
 export interface SegShardSetup extends ModelShardSetup {
@@ -28,11 +27,6 @@ export const createShardHandler = modelShardTask<SegShardSetup, string, SegShard
   loadModelWeights(model, setup.checkpoint);
   return async (imagePath) => {
     const img = await decodeImageFile(imagePath);
-    const views = buildTestViews(img, setup.views);
-    try {
-      return { pred: predictLabelMap(model, views, [img.height, img.width], setup.testCfg, imagePath), height: img.height, width: img.width };
-    } finally {
-      for (const v of views) v.image.dispose();
-    }
+    return { pred: segmentImage(model, img, setup.views, setup.testCfg, imagePath), height: img.height, width: img.width };
   };
 });

@@ -5,7 +5,8 @@ import { findStep } from '../config-pipeline.js';
 import { resizeBilinearU8 } from '../../datasets/image/resize-bilinear.js';
 import { rescaleSize } from '../../datasets/transforms/rescale-size.js';
 import { IMAGENET_MEAN_RGB, IMAGENET_STD_RGB, normalizeImage } from '../../datasets/transforms/normalize.js';
-import type { SegTestView } from '../../models/segmentor/inference.js';
+import type { EncoderDecoder, SegTestConfig } from '../../models/segmentor/encoder-decoder.js';
+import { predictLabelMap, type SegTestView } from '../../models/segmentor/inference.js';
 
 /** mmseg's multi-scale ratios for the "MS" ADE20K numbers. */
 export const MS_RATIOS: readonly number[] = [0.5, 0.75, 1.0, 1.25, 1.5, 1.75];
@@ -59,4 +60,18 @@ export function buildTestViews(img: HostImage, opts: TestViewOptions): SegTestVi
     if (opts.flip) views.push({ image: tf.tidy(() => tf.reverse(t, 2)) as tf.Tensor4D, flip: true });
   }
   return views;
+}
+
+/**
+ * The label map [H * W] of one decoded RGB uint8 image: its test views through the segmentor, as `mila seg-test`
+ * runs it. No file access: the browser entry runs exactly this on images a page decoded. `source` names the
+ * image in errors (an output too large for memory).
+ */
+export function segmentImage(model: EncoderDecoder, img: HostImage, views: TestViewOptions, testCfg: SegTestConfig, source = 'image'): Uint8Array {
+  const inputs = buildTestViews(img, views);
+  try {
+    return predictLabelMap(model, inputs, [img.height, img.width], testCfg, source);
+  } finally {
+    for (const v of inputs) v.image.dispose();
+  }
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getConfig } from '../../configs/index.js';
 import { initBackend } from '../../core/backend.js';
 import { loadCheckpoint } from '../../core/checkpoint/load.js';
-import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import { UserError } from '../../core/errors.js';
 import type { DetSample } from '../../core/types/data.js';
 import { buildDetPipeline } from '../../datasets/pipelines/build-pipeline.js';

@@ -17,8 +17,8 @@ const SKIP = new Set(['node_modules', 'dist', 'test', 'native', 'scripts', 'docs
 
 /**
  * What each layer may import besides itself. The package entry `index.ts` is the layer `index`; `bench` may
- * import anything. Siblings (backbones, necks, losses; datasets, eval) see only `core`; heads compute their
- * losses, so they may import `losses`.
+ * import anything; the browser entry `browser/` and the page `web/` sit beside the CLI. Siblings (backbones,
+ * necks, losses; datasets, eval) see only `core`; heads compute their losses, so they may import `losses`.
  */
 const BELOW_MODELS = ['core', 'losses', 'backbones', 'necks', 'heads'];
 const BELOW_TRAIN = [...BELOW_MODELS, 'models', 'configs', 'datasets', 'eval'];
@@ -36,6 +36,10 @@ export const ALLOWED: Readonly<Record<string, readonly string[] | '*'>> = {
   tasks: [...BELOW_TRAIN, 'train'],
   cli: [...BELOW_TRAIN, 'train', 'tasks'],
   index: [...BELOW_TRAIN, 'train', 'tasks'],
+  // The browser entry: the file-free parts of everything below (its bundle test keeps Node out), and the
+  // web page on it alone.
+  browser: [...BELOW_TRAIN, 'tasks'],
+  web: ['browser'],
   bench: '*',
 };
 

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import * as features from '../../cli/commands/features.js';
 import * as classify from '../../cli/commands/classify.js';
 import * as params from '../../cli/commands/params.js';
-import { readSafetensors, writeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { readSafetensors, writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import { GOLDEN_DIR, WEIGHTS, goldenCase, maxAbsDiff } from './golden-cases.js';
 
 const TINY = '{"embedDim":16,"depths":[1,1,2,1],"numHeads":[1,2,4,8],"imgSize":64}';

@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../core/backend.js';
-import { readPth } from '../../core/checkpoint/pth.js';
-import { readSafetensors, writeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { readPthFile } from '../../core/checkpoint/pth-file.js';
+import { readSafetensors, writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import { MilaBackbone } from '../../backbones/mila/backbone.js';
 import { WEIGHTS } from './golden-cases.js';
 
@@ -16,7 +16,7 @@ describe('MILA state dict export', () => {
   });
 
   it('stateDict() after loading the official checkpoint gives back its tensors bit for bit, in PyTorch layout', () => {
-    const golden = readPth(WEIGHTS.pth);
+    const golden = readPthFile(WEIGHTS.pth);
     const model = new MilaBackbone({ embedDim: 16, depths: [1, 1, 2, 1], numHeads: [1, 2, 4, 8], imgSize: 64 });
     model.loadStateDict(golden);
     const sd = model.stateDict();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { readSafetensors } from '../../core/checkpoint/safetensors.js';
+import { readSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import type { HostTensor } from '../../core/host-tensor.js';
 import type { MilaConfig } from '../../backbones/mila/config.js';
 import { GOLDEN_MILA } from '../fixtures/paths.js';

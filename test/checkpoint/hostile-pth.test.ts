@@ -9,7 +9,7 @@ import { zipSync } from 'fflate';
 import { expectUserError } from '../expect-user-error.js';
 import { initBackend } from '../../core/backend.js';
 import { loadCheckpoint } from '../../core/checkpoint/load.js';
-import { readPth } from '../../core/checkpoint/pth.js';
+import { readPthFile } from '../../core/checkpoint/pth-file.js';
 import { MAX_HOST_ELEMENTS, toFloat32 } from '../../core/host-tensor.js';
 import { Linear } from '../../core/layers/index.js';
 import { RawPickle, caseWriter, f32Bytes, pthZip, stateDictPickle, type PickleValue, type TensorSpec } from './hostile-files.js';
@@ -226,15 +226,15 @@ describe('hostile .pth: archive structure', () => {
   for (const c of cases) {
     it(`refuses ${c.what} in one line naming the file`, () => {
       const path = write(c.bytes());
-      expectUserError(() => readPth(path), c.error);
-      expect(() => readPth(path)).toThrow(path.split('/').pop()!);
+      expectUserError(() => readPthFile(path), c.error);
+      expect(() => readPthFile(path)).toThrow(path.split('/').pop()!);
     });
   }
 
   it('refuses a data.pkl over the pickle size limit before inflating it', () => {
     const zip = pthZip(new Uint8Array(4096), {}, 6);
     patchSizes(zip, new TextEncoder().encode('archive/data.pkl'), 2 ** 31);
-    expectUserError(() => readPth(write(zip)), /declares 2147483648 bytes, more than/);
+    expectUserError(() => readPthFile(write(zip)), /declares 2147483648 bytes, more than/);
   });
 
   it('keeps pickle code execution refused inside a tensor (REDUCE of a forbidden global as the storage)', () => {

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { expectUserError } from '../expect-user-error.js';
 import { loadCheckpoint } from '../../core/checkpoint/load.js';
-import { encodeSafetensors, readSafetensorsFile, writeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { encodeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { readSafetensorsFile, writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import type { HostDType, StateDict } from '../../core/host-tensor.js';
 import { caseWriter, safetensorsBytes } from './hostile-files.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { encodePth, mmcvCheckpointValue, stateDictValue, writePth, PickleDict, PickleTuple } from '../../core/checkpoint/pth-writer.js';
 import { contiguousStrides } from '../../core/checkpoint/pickle-writer.js';
-import { readPth } from '../../core/checkpoint/pth.js';
+import { readPthFile } from '../../core/checkpoint/pth-file.js';
 import type { HostDType, HostData, HostTensor, StateDict } from '../../core/host-tensor.js';
 
 const FIX = join(import.meta.dirname, 'fixtures', 'pth-writer');
@@ -108,7 +108,7 @@ describe('writePth (torch.save format)', () => {
     ] as const) {
       const file = join(tmp, name);
       writePth(file, root);
-      const back = readPth(file);
+      const back = readPthFile(file);
       expect([...back.keys()]).toEqual([...sd.keys()]);
       for (const [k, v] of sd) {
         const w = back.get(k)!;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
-import { readPth } from '../../core/checkpoint/pth.js';
+import { readPthFile } from '../../core/checkpoint/pth-file.js';
 import { loadCheckpoint } from '../../core/checkpoint/load.js';
 import { toFloat32 } from '../../core/host-tensor.js';
 import { GOLDEN_MILA } from '../fixtures/paths.js';
@@ -30,7 +30,7 @@ function pickleCalling(module: string, name: string, arg: string): Uint8Array {
 describe('readPth (torch.save zip format)', () => {
   for (const file of ['dtypes.pth', 'dtypes_deflated.pth']) {
     it(`reads every dtype, views and wrappers of ${file}`, () => {
-      const sd = readPth(join(FIX, file));
+      const sd = readPthFile(join(FIX, file));
       // {'meta':..., 'state_dict': sd, 'optimizer': ...}: only the state dict's tensors come back.
       expect([...sd.keys()]).toEqual(['f32', 't', 'slice', 'scalar', 'f16', 'bf16', 'f64', 'i64', 'i32', 'i16', 'i8', 'u8', 'bool', 'param']);
       expect(sd.get('f32')).toMatchObject({ dtype: 'float32', shape: [2, 3] });
@@ -57,14 +57,14 @@ describe('readPth (torch.save zip format)', () => {
   }
 
   it('reads an mmdet-style file: inert metadata (numpy scalars, torch.device, big ints) parses, only state_dict tensors come back', () => {
-    const sd = readPth(join(FIX, 'mmdet_like.pth'));
+    const sd = readPthFile(join(FIX, 'mmdet_like.pth'));
     expect([...sd.keys()]).toEqual(['backbone.w', 'neck.b']);
     expect([...sd.get('backbone.w')!.data]).toEqual([0, 1, 2, 3]);
     expect([...sd.get('neck.b')!.data]).toEqual([1.5]);
   });
 
   it('reads the golden MILA checkpoint ({"model": sd}) with its int64 BatchNorm counters', () => {
-    const sd = readPth(join(GOLDEN_MILA, 'tiny_det_64/tiny_det_64.pth'));
+    const sd = readPthFile(join(GOLDEN_MILA, 'tiny_det_64/tiny_det_64.pth'));
     expect(sd.size).toBe(200); // meta.json: keys 200
     expect(sd.get('patch_embed.conv1.norm.num_batches_tracked')).toMatchObject({ dtype: 'int64', shape: [] });
     expect(sd.get('layers.2.blocks.1.attn.rope.rotations')!.shape).toEqual([4, 4, 32, 2]);
@@ -74,14 +74,14 @@ describe('readPth (torch.save zip format)', () => {
   it('refuses a pickle carrying a forbidden global, naming it and the file', () => {
     const path = join(tmp, 'evil.pth');
     writeFileSync(path, zipSync({ 'evil/data.pkl': pickleCalling('os', 'system', 'echo pwned'), 'evil/version': new TextEncoder().encode('3\n') }, { level: 0 }));
-    expect(() => readPth(path)).toThrow("refusing to unpickle global 'os.system' in evil.pth: only state-dict types are allowed");
+    expect(() => readPthFile(path)).toThrow("refusing to unpickle global 'os.system' in evil.pth: only state-dict types are allowed");
     expect(() => loadCheckpoint(path)).toThrow(/refusing to unpickle global 'os\.system'/);
   });
 
   it('refuses builtins reached through __builtin__ too', () => {
     const path = join(tmp, 'evil2.pth');
     writeFileSync(path, zipSync({ 'a/data.pkl': pickleCalling('__builtin__', 'eval', '1+1') }, { level: 0 }));
-    expect(() => readPth(path)).toThrow("refusing to unpickle global '__builtin__.eval' in evil2.pth");
+    expect(() => readPthFile(path)).toThrow("refusing to unpickle global '__builtin__.eval' in evil2.pth");
   });
 
   it('explains that the legacy (non-zip) format is unsupported', () => {

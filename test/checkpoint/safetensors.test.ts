@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSafetensors, readSafetensorsFile, writeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { readSafetensors, readSafetensorsFile, writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import { loadCheckpoint } from '../../core/checkpoint/load.js';
-import { readPth } from '../../core/checkpoint/pth.js';
+import { readPthFile } from '../../core/checkpoint/pth-file.js';
 import type { StateDict } from '../../core/host-tensor.js';
 import { GOLDEN_MILA } from '../fixtures/paths.js';
 
@@ -41,7 +41,7 @@ describe('safetensors', () => {
 
   it('reads the golden safetensors with the same tensors as the golden .pth', () => {
     const st = readSafetensors(join(GOLDEN, 'tiny_det_64.safetensors'));
-    const pth = readPth(join(GOLDEN, 'tiny_det_64.pth'));
+    const pth = readPthFile(join(GOLDEN, 'tiny_det_64.pth'));
     expect(st.size).toBe(192);
     for (const [k, t] of st) {
       const p = pth.get(k)!;

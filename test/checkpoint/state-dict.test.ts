@@ -6,7 +6,7 @@ import { initBackend } from '../../core/backend.js';
 import { Linear } from '../../core/layers/index.js';
 import { addPrefix, mergeStateDicts, stripPrefix } from '../../core/checkpoint/state-dict.js';
 import { loadCheckpointsInto, formatLoadReport } from '../../core/checkpoint/load-into.js';
-import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import type { StateDict } from '../../core/host-tensor.js';
 
 const t = (v: number[]) => ({ dtype: 'float32' as const, shape: [v.length], data: Float32Array.from(v) });

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTrainingCheckpoint, loadTrainingCheckpointModel, saveTrainingCheckpoint } from '../../core/checkpoint/training-checkpoint.js';
-import { readSafetensors } from '../../core/checkpoint/safetensors.js';
+import { readSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import type { StateDict } from '../../core/host-tensor.js';
 
 describe('training checkpoints', () => {

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getConfig } from '../../configs/index.js';
-import { readSafetensors } from '../../core/checkpoint/safetensors.js';
+import { readSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import { runMila } from './run-mila.js';
 
 const REPO = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));

@@ -10,7 +10,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
-import { readSafetensors } from '../../core/checkpoint/safetensors.js';
+import { readSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import { toFloat32, type StateDict } from '../../core/host-tensor.js';
 import { runMila } from './run-mila.js';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
 import { encodeLabelPng } from '../../core/io/label-png.js';
-import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import { UPERNET_TINYCONV } from '../../configs/upernet.js';
 import { EncoderDecoder } from '../../models/segmentor/encoder-decoder.js';
 import { loadExperiment } from '../../train/experiment.js';

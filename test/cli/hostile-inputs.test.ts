@@ -12,7 +12,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
-import { readSafetensors, writeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { readSafetensors, writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import type { StateDict } from '../../core/host-tensor.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { createTask } from '../../tasks/create-task.js';

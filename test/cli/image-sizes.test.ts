@@ -9,7 +9,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
-import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import { UPERNET_MILA_MICRO } from '../../configs/upernet.js';
 import { maskPostprocess } from '../../heads/det/roi/roi-postprocess.js';
 import { rescaleSize } from '../../datasets/transforms/rescale-size.js';

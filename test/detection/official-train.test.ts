@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
-import { readSafetensorsFile } from '../../core/checkpoint/safetensors.js';
+import { readSafetensorsBytes } from '../../core/checkpoint/safetensors.js';
 import { Rng } from '../../core/rng.js';
 import { collateDet } from '../../datasets/loader/collate.js';
 import { buildDetPipeline } from '../../datasets/pipelines/build-pipeline.js';
@@ -36,7 +36,7 @@ interface Official {
 
 /** The fixture's uint8 samples through its remaining pipeline steps (Normalize, Pad) and mmcv's collate. */
 function fixtureBatch(): DetBatch {
-  const { tensors, metadata } = readSafetensorsFile('batch.safetensors.gz', gunzipSync(read('batch.safetensors.gz')));
+  const { tensors, metadata } = readSafetensorsBytes('batch.safetensors.gz', gunzipSync(read('batch.safetensors.gz')));
   const metas = JSON.parse(metadata.metas!) as ImageMeta[];
   const finish = buildDetPipeline(JSON.parse(metadata.pipeline!) as DetTransformSpec[]);
   const get = (k: string) => tensors.get(k)!;
@@ -87,7 +87,7 @@ describe('Mask R-CNN training forward = official mmdet 2.25 (fixture batch, samp
     cfg.trainCfg.rpn.sampler.num = 1e6;
     cfg.trainCfg.rcnn.sampler.num = 1e6;
     model = new MaskRCNN(cfg);
-    const weights = readSafetensorsFile('model.safetensors.gz', gunzipSync(read('model.safetensors.gz'))).tensors;
+    const weights = readSafetensorsBytes('model.safetensors.gz', gunzipSync(read('model.safetensors.gz'))).tensors;
     const loaded = model.loadStateDict(weights);
     // the fixture leaves out the RoPE tables, which the forward does not read
     expect(loaded.unexpectedKeys).toEqual([]);

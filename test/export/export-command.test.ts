@@ -9,8 +9,8 @@ import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
-import { readPth } from '../../core/checkpoint/pth.js';
-import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { readPthFile } from '../../core/checkpoint/pth-file.js';
+import { writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import { PyDict, PyTuple, StorageRef, unpickle, type PyValue } from '../../core/checkpoint/pickle.js';
 import { manualSeed } from '../../core/rng.js';
 import { getConfig, applyOverrides } from '../../configs/index.js';
@@ -67,8 +67,8 @@ describe('mila export', () => {
     const classes = ['circle', 'rectangle', 'triangle', 'ring', 'star'];
     expect(readFileSync(path.join(out, 'config.py'), 'utf8')).toBe(exportMmConfig(cfg, { classes }));
     const sd = model.stateDict();
-    sameTensors(sd, readPth(path.join(out, 'model.pth')));
-    const backbone = readPth(path.join(out, 'backbone.pth'));
+    sameTensors(sd, readPthFile(path.join(out, 'model.pth')));
+    const backbone = readPthFile(path.join(out, 'backbone.pth'));
     expect(backbone.size).toBe([...sd.keys()].filter((k) => k.startsWith('backbone.')).length);
     expect(backbone.get('layers.0.blocks.0.attn.qk.weight')!.data).toEqual(sd.get('backbone.layers.0.blocks.0.attn.qk.weight')!.data);
     expect(backbone.get('norm3.bias')).toBeDefined();
@@ -90,7 +90,7 @@ describe('mila export', () => {
     const out = path.join(tmp, 'trained');
     const r = await runMila('export', 'mask_rcnn_mila_main_job', ckpt, '--out-dir', out, ...COMMON, '--set', `data.root=${coco}`);
     expect(r.code, r.err).toBe(0);
-    sameTensors(sd, readPth(path.join(out, 'model.pth')));
+    sameTensors(sd, readPthFile(path.join(out, 'model.pth')));
     expect(metaOf(path.join(out, 'model.pth')).get('mila_weights')).toBe(ckpt);
 
     sd.delete('roi_head.bbox_head.fc_cls.bias');
@@ -107,7 +107,7 @@ describe('mila export', () => {
     const r = await runMila('export', 'upernet_mila_micro_128x128_2k_ade20k', '--out-dir', out, ...COMMON);
     expect(r.code, r.err).toBe(0);
     expect(readFileSync(path.join(out, 'config.py'), 'utf8')).toBe(exportMmConfig(getConfig('upernet_mila_micro_128x128_2k_ade20k'), { classes: null }));
-    const sd = readPth(path.join(out, 'model.pth'));
+    const sd = readPthFile(path.join(out, 'model.pth'));
     expect(sd.has('decode_head.psp_modules.0.1.conv.weight')).toBe(true);
     expect(sd.has('auxiliary_head.convs.0.bn.num_batches_tracked')).toBe(true);
     const meta = metaOf(path.join(out, 'model.pth'));

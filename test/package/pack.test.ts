@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getConfig } from '../../configs/index.js';
 import { initBackend } from '../../core/backend.js';
-import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import { encodeLabelPng } from '../../core/io/label-png.js';
 import { MaskRCNN } from '../../models/detector/mask-rcnn.js';
 import type { MaskRCNNConfig } from '../../models/detector/mask-rcnn-config.js';
@@ -112,7 +112,8 @@ import { CocoInstances, buildDetBatch } from 'mila-dense/datasets';
 import { COCOeval, MIoUAccumulator } from 'mila-dense/eval';
 import { loadCheckpoint } from 'mila-dense/checkpoint';
 import { Runner, AdamW } from 'mila-dense/train';
-const entries = [loadDetector, nativeStatus, loadSegmentor, fetchZooCheckpoint, MilaBackbone, FPN, RPNHead, UPerHead, MaskRCNN, EncoderDecoder, maskRcnnModel, getConfig, CocoInstances, buildDetBatch, COCOeval, MIoUAccumulator, loadCheckpoint, Runner, AdamW];
+import { buildModel, initBrowserBackend, predict } from 'mila-dense/browser';
+const entries = [loadDetector, nativeStatus, loadSegmentor, fetchZooCheckpoint, MilaBackbone, FPN, RPNHead, UPerHead, MaskRCNN, EncoderDecoder, maskRcnnModel, getConfig, CocoInstances, buildDetBatch, COCOeval, MIoUAccumulator, loadCheckpoint, Runner, AdamW, buildModel, initBrowserBackend, predict];
 console.log(JSON.stringify({ types: [...new Set(entries.map((e) => typeof e))], zoo: ZOO.length }));
 `;
 

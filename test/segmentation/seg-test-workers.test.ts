@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
-import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import { readLabelPngFile as readLabelPng } from '../../core/io/label-png.js';
 import { EncoderDecoder } from '../../models/segmentor/encoder-decoder.js';
 import type { UPerHead } from '../../heads/seg/uper-head.js';

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { configNames, getConfig, resolveConfig } from '../../configs/index.js';
+import { configNames, getConfig } from '../../configs/index.js';
+import { resolveConfig } from '../../configs/config-file.js';
 import { detPipelineSpecs, segPipelineSpecs } from '../../tasks/config-pipeline.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mila-cfg-'));
