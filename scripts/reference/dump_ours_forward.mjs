@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../dist/core/backend.js';
 import { loadExperiment } from '../../dist/train/experiment.js';
-import { createTask } from '../../dist/train/tasks.js';
+import { createTask } from '../../dist/tasks/create-task.js';
 import { loadModelWeights } from '../../dist/train/model-weights.js';
 import { writeSafetensors } from '../../dist/core/checkpoint/safetensors-file.js';
 import { toTorchHost } from '../../dist/core/checkpoint/nchw-io.js';

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
+import { writeSafetensors } from '../../core/checkpoint/safetensors-file.js';
 import { createTask } from '../../tasks/create-task.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { runMila } from './run-mila.js';
