@@ -38,3 +38,6 @@ for (const name of names) {
 }
 
 await program.parseAsync(process.argv);
+// A failed command has printed its one line: exit now, even if something (a worker thread, a pending timer) would
+// keep the event loop alive.
+if (process.exitCode) process.exit(process.exitCode);

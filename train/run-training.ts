@@ -72,11 +72,21 @@ export async function runTraining(cfg: ExperimentConfig, opts: TrainOptions): Pr
       return report.metrics;
     },
   });
+  let failed = false;
   try {
     const result = await runner.run();
     return { task, result, workDir: opts.workDir, lastCheckpoint: result.checkpoints.at(-1) ?? lastCheckpointIn(opts.workDir) };
+  } catch (e) {
+    failed = true;
+    throw e;
   } finally {
-    runner.dispose();
+    // The loader's worker threads first: left running they keep the process alive after an error.
     await data.close?.();
+    try {
+      runner.dispose();
+    } catch (e) {
+      // After a failed step (a wasm abort leaves the heap unusable) freeing can fail too; the first error is the one to report.
+      if (!failed) throw e;
+    }
   }
 }

@@ -45,8 +45,8 @@ function nextMaskSeed(shape: readonly number[]): number {
   return seed;
 }
 
-/** Uniform [0, 1) noise for a mask of this shape. */
-function maskNoise(shape: number[]): tf.Tensor {
+/** Uniform [0, 1) noise for a dropout mask of this shape, from the seeded mask stream (any dropout-like layer must draw here). */
+export function maskNoise(shape: number[]): tf.Tensor {
   return tf.randomUniform(shape, 0, 1, 'float32', nextMaskSeed(shape));
 }
 
