@@ -16,13 +16,16 @@ export { AnchorGenerator } from './heads/det/anchor-generator.js';
 export { RPNHead } from './heads/det/rpn-head.js';
 export * as roi from './heads/det/roi/index.js';
 export * as segHeads from './heads/seg/index.js';
+export * as losses from './losses/index.js';
 
-export { MaskRCNN, buildDetBackbone, type MaskRCNNOptions } from './models/mask-rcnn.js';
-export { EncoderDecoder, buildEncoderDecoder, type EncoderDecoderConfig } from './models/encoder-decoder.js';
+export { MaskRCNN, buildDetBackbone, type MaskRCNNOptions } from './models/detector/mask-rcnn.js';
+export { EncoderDecoder, buildEncoderDecoder, type EncoderDecoderConfig } from './models/segmentor/encoder-decoder.js';
 export type { TrainableModel, LossTerms } from './models/types.js';
 
 export * as datasets from './datasets/index.js';
 export * as evaluation from './eval/index.js';
 export * as configs from './configs/index.js';
 export { Runner } from './train/runner.js';
+export * as hooks from './train/hooks/index.js';
+export { registerBackbone, registerNeck, registerHead } from './core/registry.js';
 export { AdamW } from './train/adamw.js';

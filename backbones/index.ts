@@ -1,2 +1,3 @@
-export type { Backbone, ShapeSpec } from './contract.js';
+export type { Backbone, Neck, ShapeSpec } from '../core/types/backbone.js';
 export * from './mila/index.js';
+export { TinyConvBackbone, type TinyConvBackboneConfig } from './tiny-conv.js';

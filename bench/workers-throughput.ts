@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../core/rng.js';
-import { defaultWorkerCount, mapInWorkers } from '../core/workers/shard-pool.js';
+import { defaultWorkerCount, mapInWorkers } from '../core/workers/worker-pool.js';
 import type { BackboneShardSetup } from './backbone-shard-task.js';
 
 const { values } = parseArgs({ options: { images: { type: 'string', default: '8' }, size: { type: 'string', default: '224' }, backend: { type: 'string', default: 'wasm' } } });

@@ -1,4 +1,4 @@
-import { formatError } from './errors.js';
+import { formatError } from '../core/errors.js';
 import { initBackend } from '../core/backend.js';
 
 /** Options every model-running command accepts. */
@@ -24,4 +24,18 @@ export function action<A extends unknown[]>(name: string, fn: (...args: A) => Pr
 
 export async function setupBackend(opts: BackendOption): Promise<string> {
   return initBackend(opts.backend);
+}
+
+/** Options of the commands that build a model from a config. */
+export interface ImportOption {
+  /** `--import <module>`, repeatable: modules of yours imported before the model is built. */
+  import: string[];
+}
+
+/** `--import <module>` (mmdet's custom_imports from the command line): its help line and its collector. */
+export const IMPORT_HELP =
+  "import a module of yours first, e.g. one registering a backbone the config names (repeatable; a path from here or a package name; added to the config's customImports)";
+
+export function collectImport(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

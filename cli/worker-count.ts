@@ -1,5 +1,5 @@
-import { parseWorkerCount } from '../core/workers/shard-pool.js';
-import { UserError } from './errors.js';
+import { parseWorkerCount } from '../core/workers/worker-pool.js';
+import { UserError } from '../core/errors.js';
 
 /** `--workers <n>` of the evaluation/inference commands: a positive integer, default the number of cores. */
 export function cliWorkerCount(value: string | undefined): number {

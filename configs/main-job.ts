@@ -3,7 +3,7 @@
  * synthetic COCO-format shapes dataset, sized so that data generation, training, evaluation and pictures fit in
  * 15 minutes on a 2-core CPU. Same code as the official presets, other numbers.
  */
-import { backboneOutChannels, maskRcnnModel, milaDetBackbone, type MaskRCNNConfig } from '../models/mask-rcnn-config.js';
+import { backboneOutChannels, maskRcnnModel, milaDetBackbone, type MaskRCNNConfig } from '../models/detector/mask-rcnn-config.js';
 import { registerConfigs } from './registry.js';
 import { SYNTHETIC_CLASSES, TINY_SIZES } from './mask-rcnn.js';
 import { MLLA_DETECTION_PARAMWISE, type ExperimentConfig, type TransformStep } from './types.js';
@@ -56,6 +56,8 @@ function mainJob(): ExperimentConfig<MaskRCNNConfig> {
     evaluation: { metrics: ['bbox', 'segm'] },
     seed: 0,
     backboneWeights: null,
+    customImports: [],
+    customHooks: [],
   };
 }
 

@@ -3,7 +3,7 @@
  * mlla_{t,s,b}_mrcnn_{1x,3x}.py over mmdet 2.x's mask_rcnn_swin_fpn.py, coco_instance.py, schedule_1x.py and
  * default_runtime.py), and small configs sized for a 2-core CPU built from the same code with other numbers.
  */
-import { backboneOutChannels, maskRcnnModel, milaDetBackbone, type MaskRCNNConfig, type MaskRCNNSizes, type MilaDetBackboneConfig } from '../models/mask-rcnn-config.js';
+import { backboneOutChannels, maskRcnnModel, milaDetBackbone, type MaskRCNNConfig, type MaskRCNNSizes, type MilaDetBackboneConfig } from '../models/detector/mask-rcnn-config.js';
 import { registerConfigs } from './registry.js';
 import { MLLA_DETECTION_PARAMWISE, stepSchedule, type DataConfig, type ExperimentConfig, type OptimizerConfig, type RunnerConfig, type TransformStep } from './types.js';
 
@@ -87,6 +87,8 @@ function official(name: string, backbone: MilaDetBackboneConfig, schedule: '1x' 
     seed: 0,
     // the official init_cfg Pretrained './data/MLLA_{T,S,B}.pth': given with --backbone-weights, so a preset runs without the file.
     backboneWeights: null,
+    customImports: [],
+    customHooks: [],
   };
 }
 
@@ -145,6 +147,8 @@ function tinySynthetic(): MaskRCNNExperiment {
     evaluation: { metrics: ['bbox', 'segm'] },
     seed: 0,
     backboneWeights: null,
+    customImports: [],
+    customHooks: [],
   };
 }
 

@@ -1,5 +1,5 @@
-import { UserError } from '../cli/errors.js';
-import { closeMatches } from './close-matches.js';
+import { UserError } from '../core/errors.js';
+import { closeMatches } from '../core/close-matches.js';
 
 /** Every dotted key path in a plain-data tree (objects by key, arrays by index), parents before children. */
 export function keyPaths(value: unknown, prefix = ''): string[] {

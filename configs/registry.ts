@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError } from '../cli/errors.js';
-import { closeMatches } from './close-matches.js';
+import { UserError } from '../core/errors.js';
+import { closeMatches } from '../core/close-matches.js';
 import type { ExperimentConfig } from './types.js';
 
 /**
@@ -58,6 +58,15 @@ export function checkConfigShape(value: unknown, source: string): ExperimentConf
   if (obj.task !== 'detection' && obj.task !== 'segmentation') {
     throw new UserError(`${source}: task must be 'detection' or 'segmentation', got ${JSON.stringify(obj.task)}`);
   }
+  // Keys added after configs were first stored: their off values.
   if (!('backboneWeights' in obj)) obj.backboneWeights = null;
+  if (!('customImports' in obj)) obj.customImports = [];
+  if (!('customHooks' in obj)) obj.customHooks = [];
+  if (!Array.isArray(obj.customHooks) || !obj.customHooks.every((h) => typeof h === 'object' && h !== null && typeof (h as { type?: unknown }).type === 'string')) {
+    throw new UserError(`${source}: customHooks must be a list of { "type": ..., options } entries`);
+  }
+  if (!Array.isArray(obj.customImports) || !obj.customImports.every((m) => typeof m === 'string')) {
+    throw new UserError(`${source}: customImports must be a list of module paths or package names`);
+  }
   return obj as unknown as ExperimentConfig;
 }

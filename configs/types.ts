@@ -132,7 +132,7 @@ export interface EvaluationConfig {
 
 /**
  * An experiment: what `mila train|test|infer` run. `Model` is the task's model config, typed by the model
- * files (`models/mask-rcnn.ts`, `models/encoder-decoder.ts`); it must be plain data like the rest.
+ * files (`models/detector/mask-rcnn-config.ts`, `models/segmentor/encoder-decoder.ts`); it must be plain data like the rest.
  */
 export interface ExperimentConfig<Model extends object = object> {
   name: string;
@@ -146,6 +146,24 @@ export interface ExperimentConfig<Model extends object = object> {
   seed: number;
   /** An ImageNet checkpoint loaded into `backbone.` before training (mmdet's init_cfg Pretrained); null for none. */
   backboneWeights: string | null;
+  /**
+   * Modules to import before anything is built (mmdet's `custom_imports`): yours, registering components
+   * (core/registry.ts) that the config then names by `type`. Paths relative to the config file (or, for a
+   * preset and `--set`, to the working directory) or package names; stored resolved to absolute paths.
+   */
+  customImports: string[];
+  /**
+   * Hooks to add to the runner (mmcv's `custom_hooks`), each `{ type, priority?, ...options }` with a `type`
+   * registered by `registerHook` (train/hooks/registry.ts): built in, `ScalarLoggerHook`; yours from `customImports`.
+   */
+  customHooks: HookConfig[];
+}
+
+/** One `customHooks` entry: a registered hook type, an optional mmcv priority (name or number), its options. */
+export interface HookConfig {
+  type: string;
+  priority?: number | string;
+  [option: string]: JsonValue | undefined;
 }
 
 /**

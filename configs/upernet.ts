@@ -1,5 +1,4 @@
-import type { EncoderDecoderConfig } from '../models/encoder-decoder.js';
-import type { MilaSegBackboneConfig, SegBackboneConfig } from '../models/segmentor-backbone.js';
+import type { BuiltinSegBackboneConfig, EncoderDecoderConfig, MilaSegBackboneConfig } from '../models/segmentor/encoder-decoder.js';
 import type { FCNHeadConfig } from '../heads/seg/fcn-head.js';
 import type { UPerHeadConfig } from '../heads/seg/uper-head.js';
 import { registerConfigs } from './registry.js';
@@ -20,12 +19,12 @@ function mila(embedDim: number, depths: number[], numHeads: number[], dropPathRa
   return { type: 'MILA', embedDim, depths, numHeads, mlpRatio: 4, qkvBias: true, dropPathRate, outIndices: [0, 1, 2, 3], useCheckpoint: false };
 }
 
-function stageChannels(b: SegBackboneConfig): number[] {
+function stageChannels(b: BuiltinSegBackboneConfig): number[] {
   return b.type === 'MILA' ? [0, 1, 2, 3].map((i) => b.embedDim * 2 ** i) : [...b.channels];
 }
 
 /** upernet_swin.py's heads: UPerHead (512 ch, pools 1/2/3/6) on all stages, FCNHead (256 ch, 1 conv, weight 0.4) on stage 3. */
-function uperNetModel(backbone: SegBackboneConfig, opts: { channels?: number; auxChannels?: number; numClasses?: number } = {}): EncoderDecoderConfig {
+function uperNetModel(backbone: BuiltinSegBackboneConfig, opts: { channels?: number; auxChannels?: number; numClasses?: number } = {}): EncoderDecoderConfig {
   const inChannels = stageChannels(backbone);
   const numClasses = opts.numClasses ?? ADE20K_CLASSES_COUNT;
   const decodeHead: UPerHeadConfig = {
@@ -100,7 +99,7 @@ function ade20kData(root: string, crop: number, testScale: [number, number], sam
 }
 
 /** The official 160k ADE20K recipe: AdamW 6e-5, wd 0.01 (none on norms), poly with 1,500 warm-up iterations, 2 images/GPU. */
-function ade20k160k(name: string, backbone: SegBackboneConfig): UperNetExperiment {
+function ade20k160k(name: string, backbone: BuiltinSegBackboneConfig): UperNetExperiment {
   return {
     name,
     task: 'segmentation',
@@ -112,6 +111,8 @@ function ade20k160k(name: string, backbone: SegBackboneConfig): UperNetExperimen
     evaluation: { metrics: ['mIoU'] },
     seed: 0,
     backboneWeights: null,
+    customImports: [],
+    customHooks: [],
   };
 }
 
@@ -126,7 +127,7 @@ export const UPERNET_MILA_S = ade20k160k('upernet_mila_s_512x512_160k_ade20k', m
  * 64-channel heads, 128x128 crops, 2,000 iterations, lr 1e-3 with 100 warm-up iterations. Reads an ADE20K-format
  * folder (`mila make-data --kind ade20k --out data/synthetic_ade20k` writes one).
  */
-function small(name: string, backbone: SegBackboneConfig, crop: number, iters: number): UperNetExperiment {
+function small(name: string, backbone: BuiltinSegBackboneConfig, crop: number, iters: number): UperNetExperiment {
   const base = ade20k160k(name, backbone);
   base.model = uperNetModel(backbone, { channels: 64, auxChannels: 32 });
   base.model.testCfg = { mode: 'whole', cropSize: [crop, crop], stride: [Math.round((crop * 2) / 3), Math.round((crop * 2) / 3)] };

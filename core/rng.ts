@@ -48,6 +48,27 @@ export class Rng {
   }
 }
 
+/**
+ * An Rng whose stream can be restarted from a new seed while its holders (samplers) keep the same object. Built
+ * from a seed, or around an existing Rng whose stream it continues until the first `reseed`.
+ */
+export class ReseedableRng extends Rng {
+  private inner: Rng;
+
+  constructor(from: number | Rng) {
+    super(0);
+    this.inner = typeof from === 'number' ? new Rng(from) : from;
+  }
+
+  override next(): number {
+    return this.inner.next();
+  }
+
+  reseed(seed: number): void {
+    this.inner = new Rng(seed);
+  }
+}
+
 let globalRng = new Rng(0);
 
 const seedListeners: ((seed: number) => void)[] = [];

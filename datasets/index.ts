@@ -1,12 +1,12 @@
 /** The data path: datasets as they lie on disk, mmdet/mmseg transforms, collation and loading, synthetic data. */
-export type { ImageMeta, HostImage, BitmapMasks, DetSample, DetBatch, SegSample, SegBatch } from './types.js';
+export type { ImageMeta, HostImage, BitmapMasks, DetSample, DetBatch, SegSample, SegBatch } from '../core/types/data.js';
 
 export { CocoInstances, type CocoInstancesOptions, type CocoAnnInfo } from './coco/coco-instances.js';
 export { CocoInstancesFile, type CocoImageRecord, type CocoCategory, type CompactSegmentation } from './coco/coco-instances-file.js';
 export { Ade20kDataset, type Ade20kOptions } from './ade20k/ade20k-dataset.js';
 export { ADE20K_CLASSES, ADE20K_PALETTE } from './ade20k/ade20k-classes.js';
 export { reduceZeroLabel } from './ade20k/reduce-zero-label.js';
-export { readLabelPngFile, decodeLabelPng, encodeLabelPng, type LabelImage } from './ade20k/label-png.js';
+export { readLabelPngFile, decodeLabelPng, encodeLabelPng, type LabelImage } from '../core/io/label-png.js';
 export { decodeImageFile, decodeImageBytes } from './image/decode-image.js';
 export { resizeBilinearU8 } from './image/resize-bilinear.js';
 export { resizeNearestPlanesU8 } from './image/resize-nearest.js';

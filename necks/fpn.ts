@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../core/module.js';
 import { ModuleList } from '../core/layers/containers.js';
-import type { ShapeSpec } from '../backbones/contract.js';
+import type { Neck, ShapeSpec } from '../core/types/backbone.js';
+import { registerNeck } from '../core/registry.js';
 import { ConvModule, xavierInitConv } from '../core/layers/conv-module.js';
 import { resizeNearestTorch } from './nearest-resize.js';
 
@@ -18,7 +19,7 @@ export interface FPNOptions {
   numOuts: number;
 }
 
-export class FPN extends Module {
+export class FPN extends Module implements Neck {
   readonly lateralConvs: ModuleList<ConvModule>;
   readonly fpnConvs: ModuleList<ConvModule>;
   readonly inChannels: number[];
@@ -86,3 +87,5 @@ export function subsampleStride2(x: tf.Tensor4D): tf.Tensor4D {
     return tf.reshape(tf.slice(blocks, [0, 0, 0, 0, 0, 0], [n, oh, 1, ow, 1, c]), [n, oh, ow, c]) as tf.Tensor4D;
   });
 }
+
+registerNeck<FPNOptions & { type: 'FPN' }>('FPN', (cfg) => new FPN({ inChannels: cfg.inChannels, outChannels: cfg.outChannels, numOuts: cfg.numOuts }));

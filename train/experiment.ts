@@ -1,13 +1,23 @@
-import { applyOverrides, resolveConfig } from '../configs/index.js';
+import { dirname, resolve } from 'node:path';
+import { applyOverrides, configNames, resolveConfig } from '../configs/index.js';
 import type { ExperimentConfig } from '../configs/types.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { loadCheckpoint, stripPrefix } from '../core/checkpoint/index.js';
 import type { Module } from '../core/module.js';
+import { resolveCustomImports } from './custom-imports.js';
 
-/** A config from the command line: preset name or JSON file, then the `--set key=value` overrides in order. */
-export function loadExperiment(nameOrPath: string, sets: readonly string[] = []): ExperimentConfig {
+/**
+ * A config from the command line: preset name or JSON file, then the `--set key=value` overrides in order, then
+ * the `--import` modules added to its `customImports`. Custom imports are resolved to absolute paths: a config
+ * file's against its folder, the rest against the working directory (see train/custom-imports.ts). Nothing
+ * is imported yet (`importCustomModules(cfg.customImports)` does that before a model is built).
+ */
+export function loadExperiment(nameOrPath: string, sets: readonly string[] = [], imports: readonly string[] = []): ExperimentConfig {
   const cfg = resolveConfig(nameOrPath);
+  const fromFile = nameOrPath.endsWith('.json') && !configNames().includes(nameOrPath);
+  if (fromFile) cfg.customImports = resolveCustomImports(cfg.customImports, dirname(resolve(nameOrPath)), nameOrPath);
   applyOverrides(cfg, sets);
+  cfg.customImports = resolveCustomImports([...cfg.customImports, ...imports], process.cwd(), fromFile ? nameOrPath : cfg.name);
   return cfg;
 }
 

@@ -1,6 +1,6 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { UserError } from '../core/errors.js';
 import type { ExperimentConfig } from '../configs/types.js';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint, writeFileAtomic } from '../core/checkpoint/index.js';
 import { registerAllGradients } from '../core/kernels/register-gradients.js';
@@ -9,8 +9,15 @@ import type { TrainableModel } from '../models/types.js';
 import { AdamW } from './adamw.js';
 import { scheduledLr, type ScheduleProgress } from './lr-schedule.js';
 import { paramSettings } from './param-groups.js';
-import { Progress, formatDuration } from './progress.js';
-import { trainStep } from './train-step.js';
+import { Progress } from './progress.js';
+import { trainStep, type StepResult } from './train-step.js';
+import { CheckpointHook } from './hooks/checkpoint-hook.js';
+import { EvalHook, type Evaluate } from './hooks/eval-hook.js';
+import { priorityValue, type HookPoint, type PriorityName, type RunnerHook } from './hooks/hook.js';
+import { LogBuffer } from './hooks/log-buffer.js';
+import { LrUpdaterHook } from './hooks/lr-updater-hook.js';
+import { HOOKS } from './hooks/registry.js';
+import { TextLoggerHook } from './hooks/text-logger-hook.js';
 
 /**
  * The training data as the runner sees it: a fixed number of batches per epoch, and the batches of any
@@ -37,8 +44,8 @@ export interface RunnerOptions<B> {
   workDir: string | null;
   /** A checkpoint base path (or any of its three files) to continue from. */
   resumeFrom?: string | null;
-  /** Evaluation hook, called at `runner.evalInterval` with the model in eval mode; returns metrics to log. */
-  evaluate?: (ctx: EvalContext) => Promise<Record<string, number>>;
+  /** The task's evaluation, run by the EvalHook every `runner.evalInterval` with the model in eval mode; returns metrics to log. */
+  evaluate?: Evaluate;
   /** Stop after this many iterations in total (as if interrupted), still saving a checkpoint there. */
   stopAtIter?: number;
   /** Wall-clock deadline (ms since the epoch): training stops at the first iteration that ends after it. */
@@ -46,6 +53,8 @@ export interface RunnerOptions<B> {
   /** Where log lines go (default stderr); the progress bar is drawn only on a terminal. */
   log?: (line: string) => void;
   progressBar?: boolean;
+  /** Hooks of yours, besides the built-in ones and the config's `customHooks`. */
+  hooks?: RunnerHook<B>[];
 }
 
 export interface RunResult {
@@ -90,20 +99,54 @@ export function lastCheckpointIn(workDir: string): string | null {
   return base ? join(workDir, base) : null;
 }
 
+/** One entry of `customHooks` or `RunnerOptions.hooks` with where it runs. */
+interface RegisteredHook<B> {
+  hook: RunnerHook<B>;
+  priority: number;
+}
+
 /**
- * mmcv's runner for one device: epoch- or iteration-based, AdamW with paramwise groups, mmcv lr schedule with
- * warm-up, periodic logging, evaluation and atomic checkpoints, exact resume.
+ * mmcv's runner for one device: epoch- or iteration-based, AdamW with paramwise groups, exact resume; everything
+ * else happens in hooks at mmcv's moments (`beforeRun`, `beforeTrainEpoch`, `beforeTrainIter`, `afterTrainIter`,
+ * `afterTrainEpoch`, `beforeValEpoch`, `afterValEpoch`, `afterRun`), in priority order: the lr schedule
+ * (LrUpdaterHook), checkpoints (CheckpointHook), evaluation (EvalHook), text and JSON logs (TextLoggerHook), and
+ * the config's `customHooks` and `RunnerOptions.hooks`. The loop itself only fetches batches, reseeds, steps,
+ * times and counts.
  */
 export class Runner<B> {
   readonly optimizer: AdamW;
-  private readonly cfg: ExperimentConfig;
-  private readonly maxIters: number;
-  private readonly maxEpochs: number;
-  private iter = 0;
-  private readonly log: (line: string) => void;
+  readonly model: TrainableModel<B>;
+  readonly config: ExperimentConfig;
+  /** Where checkpoints and logs go; null keeps everything in memory. */
+  readonly workDir: string | null;
+  readonly maxIters: number;
+  readonly maxEpochs: number;
+  readonly batchesPerEpoch: number;
+  /** The per-iteration scalars (loss terms, loss, grad_norm, time, data_time) until a logger averages them. */
+  readonly logBuffer = new LogBuffer();
+  /** Results of the evaluations so far, and the checkpoints written (base paths). */
+  readonly evals: RunResult['evals'] = [];
+  readonly checkpoints: string[] = [];
+  /** The lr of the iteration in progress (set by the LrUpdaterHook before it). */
+  lr = 0;
+  /** The last step's terms, loss and gradient norm. */
+  outputs: StepResult | null = null;
+  /** The metrics of the last evaluation (set by the EvalHook for the loggers' afterValEpoch). */
+  valMetrics: Record<string, number> | null = null;
+  private completed = 0;
+  private epochIndex = 0;
+  private inEpoch = 0;
+  private stopAtIter = Infinity;
+  private perIter = 0;
+  private readonly registered: RegisteredHook<B>[] = [];
+  private readonly write: (line: string) => void;
+  private progress: Progress | null = null;
 
   constructor(private readonly opts: RunnerOptions<B>) {
     this.cfg = opts.config;
+    this.model = opts.model;
+    this.config = opts.config;
+    this.workDir = opts.workDir;
     const { optimizer, runner } = this.cfg;
     if (optimizer.type !== 'AdamW') throw new UserError(`${this.cfg.name}: optimizer.type '${optimizer.type}' is not supported (AdamW only)`);
     const bpe = opts.data.batchesPerEpoch;
@@ -113,18 +156,112 @@ export class Runner<B> {
     for (const k of ['evalInterval', 'checkpointInterval'] as const) {
       if (!(Number.isInteger(runner[k]) && runner[k] >= 0)) throw new UserError(`${this.cfg.name}: runner.${k} must be an integer >= 0 (0 = off), got ${runner[k]}`);
     }
+    this.batchesPerEpoch = bpe;
     this.maxIters = runner.type === 'epoch' ? runner.max * bpe : runner.max;
     this.maxEpochs = runner.type === 'epoch' ? runner.max : Math.ceil(runner.max / bpe);
     this.optimizer = new AdamW(paramSettings(opts.model, optimizer), { betas: optimizer.betas, eps: optimizer.eps });
-    this.log = opts.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.write = opts.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.registerHook(new LrUpdaterHook());
+    if (opts.workDir && runner.checkpointInterval > 0) this.registerHook(new CheckpointHook(runner.checkpointInterval));
+    if (opts.evaluate && runner.evalInterval > 0) this.registerHook(new EvalHook(runner.evalInterval, opts.evaluate));
+    this.registerHook(new TextLoggerHook());
+    for (const entry of this.cfg.customHooks ?? []) this.registerHook(HOOKS.build(entry, undefined) as RunnerHook<B>, entry.priority as number | PriorityName | undefined);
+    for (const hook of opts.hooks ?? []) this.registerHook(hook);
+  }
+
+  private readonly cfg: ExperimentConfig;
+
+  /** Add a hook; `priority` (mmcv's names or a number) overrides the hook's own, NORMAL when neither is given. */
+  registerHook(hook: RunnerHook<B>, priority?: number | PriorityName): void {
+    const p = priorityValue(priority ?? hook.priority, hook.constructor?.name ?? 'hook');
+    // Stable: equal priorities keep registration order (mmcv inserts after the last hook of the same priority).
+    let at = this.registered.length;
+    while (at > 0 && this.registered[at - 1]!.priority > p) at--;
+    this.registered.splice(at, 0, { hook, priority: p });
+  }
+
+  /** The hooks in the order they run. */
+  get hooks(): RunnerHook<B>[] {
+    return this.registered.map((r) => r.hook);
+  }
+
+  /** Call every hook's `point`, in priority order, one after the other. */
+  async callHook(point: HookPoint): Promise<void> {
+    for (const { hook } of this.registered) await hook[point]?.(this);
+  }
+
+  /** Completed iterations (the position a checkpoint records). */
+  get iter(): number {
+    return this.completed;
   }
 
   get currentIter(): number {
-    return this.iter;
+    return this.completed;
+  }
+
+  /** The epoch (from 0) of the iteration in progress or just finished. */
+  get epoch(): number {
+    return this.epochIndex;
+  }
+
+  /** The iteration's index within its epoch (from 0). */
+  get innerIter(): number {
+    return this.inEpoch;
+  }
+
+  /** Where this run stops: maxIters, or earlier (`stopAtIter`, the --time-limit deadline). */
+  get stopAt(): number {
+    return this.stopAtIter;
+  }
+
+  /**
+   * End the run after the iteration in progress (an early-stop hook). From an `afterTrainIter` hook above NORMAL
+   * priority the CheckpointHook still saves there (the run counts as interrupted) and the loggers log it.
+   */
+  stop(): void {
+    this.stopAtIter = Math.min(this.stopAtIter, this.completed);
+  }
+
+  get isLastIter(): boolean {
+    return this.completed === this.maxIters;
+  }
+
+  /** Wall seconds per iteration of this run so far (for the ETA). */
+  get secondsPerIter(): number {
+    return this.perIter;
+  }
+
+  /**
+   * The runner's unit just completed, for interval hooks: the epoch count when an epoch-based run ended an epoch
+   * with this iteration, the iteration count in an iteration-based run, otherwise null.
+   */
+  completedUnit(): number | null {
+    if (this.cfg.runner.type !== 'epoch') return this.completed;
+    return this.inEpoch + 1 === this.batchesPerEpoch ? this.epochIndex + 1 : null;
+  }
+
+  /** A log line, printed above the progress bar when there is one. */
+  log(line: string): void {
+    if (this.progress) this.progress.log(line);
+    else this.write(line);
+  }
+
+  /** Run `fn` (an evaluation, which draws its own bar) with the model in eval mode and the training bar closed. */
+  async whileEvaluating<T>(fn: () => Promise<T>): Promise<T> {
+    this.progress?.stop();
+    this.progress = null;
+    this.model.eval();
+    try {
+      return await fn();
+    } finally {
+      this.model.train();
+      this.progress = this.newBar();
+      this.progress.update(this.completed);
+    }
   }
 
   progressAt(iter: number): ScheduleProgress {
-    return { iter, epoch: Math.floor(iter / this.opts.data.batchesPerEpoch), maxIters: this.maxIters, maxEpochs: this.maxEpochs };
+    return { iter, epoch: Math.floor(iter / this.batchesPerEpoch), maxIters: this.maxIters, maxEpochs: this.maxEpochs };
   }
 
   /** The lr (before per-parameter multipliers) for the iteration that starts after `iter` completed ones. */
@@ -137,27 +274,27 @@ export class Runner<B> {
     const ckpt = loadTrainingCheckpoint(path);
     const state = ckpt.meta.state as RunnerState | undefined;
     if (!state || typeof state.iter !== 'number') throw new UserError(`${path}: not a training checkpoint of mila train (no runner state)`);
-    if (state.batchesPerEpoch !== this.opts.data.batchesPerEpoch) {
+    if (state.batchesPerEpoch !== this.batchesPerEpoch) {
       throw new UserError(
-        `${path}: written with ${state.batchesPerEpoch} batches per epoch, the data now gives ${this.opts.data.batchesPerEpoch}: resuming would not replay the same order`,
+        `${path}: written with ${state.batchesPerEpoch} batches per epoch, the data now gives ${this.batchesPerEpoch}: resuming would not replay the same order`,
       );
     }
     this.opts.model.loadStateDict(ckpt.model, { strict: true, source: path });
     this.optimizer.loadStateDict(ckpt.optimizer, path);
-    this.iter = state.iter;
+    this.completed = state.iter;
   }
 
   state(): RunnerState {
-    const bpe = this.opts.data.batchesPerEpoch;
-    const epoch = Math.floor(this.iter / bpe);
+    const bpe = this.batchesPerEpoch;
+    const epoch = Math.floor(this.completed / bpe);
     return {
-      iter: this.iter,
+      iter: this.completed,
       epoch,
-      batchInEpoch: this.iter - epoch * bpe,
+      batchInEpoch: this.completed - epoch * bpe,
       batchesPerEpoch: bpe,
       seed: this.cfg.seed,
       rng: { scheme: 'reseed-per-iteration', seed: this.cfg.seed },
-      dataOrder: { scheme: 'seed-epoch-index', seed: this.cfg.seed, epoch, start: this.iter - epoch * bpe },
+      dataOrder: { scheme: 'seed-epoch-index', seed: this.cfg.seed, epoch, start: this.completed - epoch * bpe },
     };
   }
 
@@ -173,7 +310,7 @@ export class Runner<B> {
       meta: {
         state: this.state(),
         config: this.cfg,
-        optimizer: { type: 'AdamW', betas: this.cfg.optimizer.betas, eps: this.cfg.optimizer.eps, lr: this.lrAt(this.iter) },
+        optimizer: { type: 'AdamW', betas: this.cfg.optimizer.betas, eps: this.cfg.optimizer.eps, lr: this.lrAt(this.completed) },
         savedAt: new Date().toISOString(),
       },
     });
@@ -183,125 +320,83 @@ export class Runner<B> {
 
   async run(): Promise<RunResult> {
     const { model, data, config } = this.opts;
-    const rc = config.runner;
-    const bpe = data.batchesPerEpoch;
+    const bpe = this.batchesPerEpoch;
     await registerAllGradients();
     if (this.opts.resumeFrom) {
       this.resume(this.opts.resumeFrom);
-      this.log(`resumed from ${this.opts.resumeFrom} at iteration ${this.iter} (epoch ${Math.floor(this.iter / bpe) + 1})`);
+      this.write(`resumed from ${this.opts.resumeFrom} at iteration ${this.completed} (epoch ${Math.floor(this.completed / bpe) + 1})`);
     }
-    let stopAt = Math.min(this.maxIters, this.opts.stopAtIter ?? Infinity);
-    const result: RunResult = { iter: this.iter, epoch: 0, lastLog: {}, evals: [], checkpoints: [], seconds: 0 };
-    const jsonLog = this.opts.workDir ? join(this.opts.workDir, 'log.jsonl') : null;
-    if (jsonLog) mkdirSync(dirname(jsonLog), { recursive: true });
-    const writeJson = (rec: Record<string, unknown>): void => {
-      if (jsonLog) appendFileSync(jsonLog, `${JSON.stringify(rec)}\n`);
-    };
-
-    const newBar = (): Progress => new Progress('train', this.maxIters, { enabled: this.opts.progressBar ?? true, unit: 'iters', write: this.log });
-    let progress = newBar();
-    const say = (line: string): void => progress.log(line);
+    this.stopAtIter = Math.min(this.maxIters, this.opts.stopAtIter ?? Infinity);
     const t0 = performance.now();
-    const startIter = this.iter;
-    const sums: Record<string, number> = {};
-    let count = 0;
-    let timeSum = 0;
-    let dataTimeSum = 0;
+    const startIter = this.completed;
+    this.progress = this.newBar();
     try {
-      progress.update(this.iter);
+      this.progress.update(this.completed);
       model.train();
-      while (this.iter < stopAt) {
-        const epoch = Math.floor(this.iter / bpe);
-        const start = this.iter - epoch * bpe;
-        const iterator = toAsyncIterator(data.epochBatches(epoch, start));
+      await this.callHook('beforeRun');
+      while (this.completed < this.stopAtIter) {
+        this.epochIndex = Math.floor(this.completed / bpe);
+        const start = this.completed - this.epochIndex * bpe;
+        const iterator = toAsyncIterator(data.epochBatches(this.epochIndex, start));
+        await this.callHook('beforeTrainEpoch');
         let tData = performance.now();
-        for (let inEpoch = start; inEpoch < bpe && this.iter < stopAt; inEpoch++) {
+        for (this.inEpoch = start; this.inEpoch < bpe && this.completed < this.stopAtIter; this.inEpoch++) {
           const next = await iterator.next();
-          if (next.done) throw new Error(`epoch ${epoch + 1} ended after ${inEpoch} batches, expected ${bpe}`);
+          if (next.done) throw new Error(`epoch ${this.epochIndex + 1} ended after ${this.inEpoch} batches, expected ${bpe}`);
           const tStep = performance.now();
-          const seed = iterationSeed(config.seed, this.iter);
+          const seed = iterationSeed(config.seed, this.completed);
           // Also reseeds the dropout/drop-path masks: a resumed run with drop-path > 0 draws what the uninterrupted one did.
           manualSeed(seed);
           // Models with their own sampling streams (Mask R-CNN's RPN/RoI samplers) restart them per iteration too.
           (model as Partial<ReseedableModel>).reseedSampling?.(seed);
-          const lr = this.lrAt(this.iter);
-          const step = trainStep(model, this.optimizer, next.value, lr, config.optimizer.gradClip?.maxNorm ?? null);
-          this.iter += 1;
+          await this.callHook('beforeTrainIter');
+          const step = trainStep(model, this.optimizer, next.value, this.lr, config.optimizer.gradClip?.maxNorm ?? null);
+          this.completed += 1;
           const tEnd = performance.now();
-          if (this.opts.deadline !== undefined && Date.now() > this.opts.deadline && this.iter < stopAt) {
-            stopAt = this.iter;
-            progress.log(`time limit reached: stopping after iteration ${this.iter} of ${this.maxIters}`);
+          if (this.opts.deadline !== undefined && Date.now() > this.opts.deadline && this.completed < this.stopAtIter) {
+            this.stopAtIter = this.completed;
+            this.log(`time limit reached: stopping after iteration ${this.completed} of ${this.maxIters}`);
           }
-
-          timeSum += (tEnd - tData) / 1000;
-          dataTimeSum += (tStep - tData) / 1000;
-          for (const [k, v] of Object.entries(step.terms)) sums[k] = (sums[k] ?? 0) + v;
-          sums.loss = (sums.loss ?? 0) + step.loss;
-          if (step.gradNorm !== null) sums.grad_norm = (sums.grad_norm ?? 0) + step.gradNorm;
-          count += 1;
-          const perIter = (tEnd - t0) / 1000 / (this.iter - startIter);
-          progress.update(this.iter, `loss ${step.loss.toFixed(4)} lr ${lr.toExponential(3)} ${perIter.toFixed(2)} s/it`);
-
-          if (this.iter % rc.logInterval === 0 || this.iter === stopAt) {
-            const avg: Record<string, number> = {};
-            for (const [k, v] of Object.entries(sums)) avg[k] = v / count;
-            const eta = perIter * (this.maxIters - this.iter);
-            const where = rc.type === 'epoch' ? `Epoch [${epoch + 1}][${inEpoch + 1}/${bpe}]` : `Iter [${this.iter}/${this.maxIters}]`;
-            const terms = Object.entries(avg).filter(([k]) => k !== 'loss' && k !== 'grad_norm').map(([k, v]) => `${k}: ${v.toFixed(4)}`);
-            if (avg.grad_norm !== undefined) terms.push(`grad_norm: ${avg.grad_norm.toFixed(4)}`);
-            say(
-              `${where}\tlr: ${lr.toExponential(3)}, eta: ${formatDuration(eta)}, time: ${(timeSum / count).toFixed(3)}, data_time: ${(dataTimeSum / count).toFixed(3)}, ${[...terms, `loss: ${avg.loss!.toFixed(4)}`].join(', ')}`,
-            );
-            writeJson({ mode: 'train', epoch: epoch + 1, iter: this.iter, lr, time: timeSum / count, data_time: dataTimeSum / count, ...avg });
-            result.lastLog = avg;
-            for (const k of Object.keys(sums)) delete sums[k];
-            count = 0;
-            timeSum = 0;
-            dataTimeSum = 0;
-          }
-
-          const epochDone = inEpoch + 1 === bpe;
-          const unitDone = rc.type === 'epoch' ? (epochDone ? epoch + 1 : null) : this.iter;
-          const isLast = this.iter === this.maxIters;
-          if (this.opts.workDir && rc.checkpointInterval > 0) {
-            const due = unitDone !== null && (unitDone % rc.checkpointInterval === 0 || isLast);
-            const interrupted = this.iter === stopAt && !isLast;
-            if (due || interrupted) {
-              const name = rc.type === 'epoch' && due ? `epoch_${unitDone}` : `iter_${this.iter}`;
-              const base = this.saveCheckpoint(name);
-              result.checkpoints.push(base);
-              progress.log(`saved checkpoint ${base}.safetensors`);
-            }
-          }
-          if (this.opts.evaluate && rc.evalInterval > 0 && unitDone !== null && (unitDone % rc.evalInterval === 0 || isLast)) {
-            // The evaluation draws its own bar: close ours meanwhile.
-            progress.stop();
-            model.eval();
-            const metrics = await this.opts.evaluate({ epoch: epoch + 1, iter: this.iter });
-            model.train();
-            progress = newBar();
-            progress.update(this.iter);
-            result.evals.push({ epoch: epoch + 1, iter: this.iter, metrics });
-            const shown = Object.entries(metrics).map(([k, v]) => `${k}: ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(', ');
-            say(rc.type === 'epoch' ? `Epoch(val) [${epoch + 1}]\t${shown}` : `Iter(val) [${this.iter}]\t${shown}`);
-            writeJson({ mode: 'val', epoch: epoch + 1, iter: this.iter, ...metrics });
-          }
+          this.outputs = step;
+          this.logBuffer.update({ ...step.terms, loss: step.loss, ...(step.gradNorm !== null ? { grad_norm: step.gradNorm } : {}), time: (tEnd - tData) / 1000, data_time: (tStep - tData) / 1000 });
+          this.perIter = (tEnd - t0) / 1000 / (this.completed - startIter);
+          this.progress?.update(this.completed, `loss ${step.loss.toFixed(4)} lr ${this.lr.toExponential(3)} ${this.perIter.toFixed(2)} s/it`);
+          await this.callHook('afterTrainIter');
+          if (this.inEpoch + 1 === bpe) await this.callHook('afterTrainEpoch');
+          if (this.logBuffer.ready) this.logBuffer.clear();
           tData = performance.now();
         }
+        this.inEpoch = Math.min(this.inEpoch, bpe) - 1;
         await iterator.return?.();
       }
+      await this.callHook('afterRun');
     } finally {
-      progress.stop();
+      this.progress?.stop();
+      this.progress = null;
     }
-    result.iter = this.iter;
-    result.epoch = Math.floor(this.iter / bpe);
-    result.seconds = (performance.now() - t0) / 1000;
-    return result;
+    return {
+      iter: this.completed,
+      epoch: Math.floor(this.completed / bpe),
+      lastLog: lastTerms(this.logBuffer.lastOutput),
+      evals: this.evals,
+      checkpoints: this.checkpoints,
+      seconds: (performance.now() - t0) / 1000,
+    };
   }
 
   dispose(): void {
     this.optimizer.dispose();
   }
+
+  private newBar(): Progress {
+    return new Progress('train', this.maxIters, { enabled: this.opts.progressBar ?? true, unit: 'iters', write: this.write });
+  }
+}
+
+/** A log record without its timings: the averaged terms, loss and grad_norm. */
+function lastTerms(averages: Record<string, number>): Record<string, number> {
+  const { time: _t, data_time: _d, ...terms } = averages;
+  return terms;
 }
 
 function toAsyncIterator<T>(it: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> {

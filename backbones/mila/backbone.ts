@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LayerNorm } from '../../core/layers/index.js';
-import type { Backbone, ShapeSpec } from '../contract.js';
-import { milaConfig, stageChannels, type MilaConfig, type MilaPresetName } from './config.js';
+import type { Backbone, ShapeSpec } from '../../core/types/backbone.js';
+import { milaConfig, milaConfigOfEntry, stageChannels, type MilaBackboneConfig, type MilaConfig, type MilaPresetName } from './config.js';
+import { registerBackbone } from '../../core/registry.js';
 import { MilaTrunk } from './trunk.js';
 
 /**
@@ -38,3 +39,5 @@ export class MilaBackbone extends MilaTrunk implements Backbone {
     });
   }
 }
+
+registerBackbone<MilaBackboneConfig>('MILA', (cfg) => new MilaBackbone(milaConfigOfEntry(cfg)));

@@ -1,4 +1,4 @@
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 
 /** The MILA (official name MLLA) architecture, in the official constructor's terms. */
 export interface MilaConfig {
@@ -48,6 +48,30 @@ export const MILA_PRESETS = {
 } as const satisfies Record<string, Pick<MilaConfig, 'embedDim' | 'depths' | 'numHeads'>>;
 
 export type MilaPresetName = keyof typeof MILA_PRESETS;
+
+/**
+ * The backbone entry of a detector or segmentor config (`model.backbone`, the official configs' kwargs): what
+ * `type: 'MILA'` builds through the backbone registry. `dropRate` is in the detection configs only (0).
+ */
+export type MilaBackboneConfig = { type: 'MILA' } & Pick<
+  MilaConfig,
+  'embedDim' | 'depths' | 'numHeads' | 'mlpRatio' | 'qkvBias' | 'dropPathRate' | 'outIndices' | 'useCheckpoint'
+> &
+  Partial<Pick<MilaConfig, 'dropRate'>>;
+
+/** The architecture a config entry names (keys it leaves out take the official defaults). */
+export function milaConfigOfEntry(cfg: MilaBackboneConfig): MilaConfig {
+  const { type: _t, ...given } = cfg;
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<MilaConfig>;
+  return milaConfig({
+    ...defined,
+    depths: [...cfg.depths],
+    numHeads: [...cfg.numHeads],
+    outIndices: [...cfg.outIndices],
+    // Configs stored before useCheckpoint existed lack the key: off, as the official default.
+    useCheckpoint: cfg.useCheckpoint === true,
+  });
+}
 
 /** A full config from a preset and/or partial overrides, checked so that every stage is buildable. */
 export function milaConfig(spec: MilaPresetName | (Partial<MilaConfig> & { preset?: MilaPresetName })): MilaConfig {

@@ -1,11 +1,11 @@
 import { registerAllGradients } from '../../core/kernels/register-gradients.js';
 import { Rng } from '../../core/rng.js';
 import { MASK_RCNN_PRESETS } from '../../configs/mask-rcnn.js';
-import { MaskRCNN } from '../../models/mask-rcnn.js';
+import { MaskRCNN } from '../../models/detector/mask-rcnn.js';
 import { AdamW } from '../../train/adamw.js';
 import { paramSettings } from '../../train/param-groups.js';
 import { trainStep } from '../../train/train-step.js';
-import type { DetBatch } from '../../datasets/types.js';
+import type { DetBatch } from '../../core/types/data.js';
 import type { BenchEntry } from '../entry.js';
 
 /**

@@ -4,7 +4,7 @@ import { importIfPresent } from './random-input.js';
 import { Rng } from '../../core/rng.js';
 
 type MaskRcnnConfigs = typeof import('../../configs/mask-rcnn.js');
-type MaskRcnnModels = typeof import('../../models/mask-rcnn.js');
+type MaskRcnnModels = typeof import('../../models/detector/mask-rcnn.js');
 
 const [H, W] = [800, 1333];
 /** mmdet pads the resized image to a multiple of 32. */
@@ -19,8 +19,8 @@ export const MASK_RCNN_ENTRY: BenchEntry = {
   torch: ['mask_rcnn', String(H), String(W)],
   async prepare() {
     const configs = await importIfPresent<MaskRcnnConfigs>('../../configs/mask-rcnn.js');
-    const models = await importIfPresent<MaskRcnnModels>('../../models/mask-rcnn.js');
-    if (!configs || !models) throw new EntryUnavailable('the Mask R-CNN model (configs/mask-rcnn.ts, models/mask-rcnn.ts) is not in this build yet');
+    const models = await importIfPresent<MaskRcnnModels>('../../models/detector/mask-rcnn.js');
+    if (!configs || !models) throw new EntryUnavailable('the Mask R-CNN model (configs/mask-rcnn.ts, models/detector/mask-rcnn.ts) is not in this build yet');
     const preset = configs.MASK_RCNN_PRESETS.find((p) => p.name === 'mask_rcnn_mila_t_fpn_1x_coco');
     if (!preset) throw new EntryUnavailable('configs/mask-rcnn.ts has no mask_rcnn_mila_t_fpn_1x_coco preset');
     const model = new models.MaskRCNN(preset.model).eval();

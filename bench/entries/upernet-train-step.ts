@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { registerAllGradients } from '../../core/kernels/register-gradients.js';
 import { Rng } from '../../core/rng.js';
 import { UPERNET_MILA_T } from '../../configs/upernet.js';
-import { buildEncoderDecoder } from '../../models/encoder-decoder.js';
+import { buildEncoderDecoder } from '../../models/segmentor/encoder-decoder.js';
 import { AdamW } from '../../train/adamw.js';
 import { paramSettings } from '../../train/param-groups.js';
 import { trainStep } from '../../train/train-step.js';
-import type { SegBatch } from '../../datasets/types.js';
+import type { SegBatch } from '../../core/types/data.js';
 import type { BenchEntry } from '../entry.js';
 
 /** A seeded batch as the ADE20K training pipeline gives it: normalised images and labels 0..149 with some 255s. */

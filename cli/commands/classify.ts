@@ -7,7 +7,7 @@ import { loadCheckpoint } from '../../core/checkpoint/load.js';
 import { formatLoadReport, loadCheckpointsInto } from '../../core/checkpoint/load-into.js';
 import { readNchwAsNhwc, toTorchHost } from '../../core/checkpoint/nchw-io.js';
 import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import type { ModelRunOptions } from './features.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../action.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { COCO } from '../../eval/coco/coco.js';
 import { COCOeval } from '../../eval/coco/cocoeval.js';
 import type { IouType } from '../../eval/coco/params.js';

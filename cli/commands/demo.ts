@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
 import { action, setupBackend } from '../action.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { MilaBackbone } from '../../backbones/mila/backbone.js';
 import { parseMilaModelArg } from '../../backbones/mila/config.js';
 import { formatLoadReport, loadCheckpointsInto } from '../../core/checkpoint/load-into.js';

@@ -1,24 +1,23 @@
 import { mkdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
-import { action, setupBackend } from '../action.js';
-import { UserError } from '../errors.js';
+import { action, collectImport, IMPORT_HELP, setupBackend, type ImportOption } from '../action.js';
+import { UserError } from '../../core/errors.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { loadModelWeights } from '../../train/model-weights.js';
-import { createTask } from '../../train/tasks.js';
-import { drawDetections } from '../../train/draw-detections.js';
+import { createTask } from '../../tasks/create-task.js';
+import { drawDetections } from '../../tasks/detection/draw-detections.js';
 import { Progress } from '../../train/progress.js';
 import type { ExperimentConfig } from '../../configs/types.js';
-import type { HostImage } from '../../datasets/types.js';
+import type { HostImage } from '../../core/types/data.js';
 import { decodeImageFile } from '../../datasets/image/decode-image.js';
-import type { DetectionResult } from '../../train/detection-result.js';
-import type { WorkerOptions } from '../../train/task.js';
-import type { DetectionInferShardSetup } from '../../train/detection-infer-shard-task.js';
-import { compiledTaskModule } from '../../core/workers/dist-module.js';
-import { mapInWorkers } from '../../core/workers/shard-pool.js';
+import type { DetectionResult } from '../../core/types/detection-result.js';
+import type { WorkerOptions } from '../../tasks/task.js';
+import type { DetectionInferShardSetup } from '../../tasks/detection/detection-infer-shard-task.js';
+import { mapInShardTask } from '../../tasks/shard-task.js';
 import { cliWorkerCount } from '../worker-count.js';
 
-interface InferCliOptions {
+interface InferCliOptions extends ImportOption {
   outDir: string;
   scoreThr: string;
   set: string[];
@@ -37,6 +36,7 @@ export function register(program: Command): void {
     .requiredOption('--out-dir <dir>', 'where the PNGs go (<image name>.png)')
     .option('--score-thr <t>', 'draw detections scoring at least this', '0.3')
     .option('--set <key=value...>', 'override config keys', [])
+    .option('--import <module>', IMPORT_HELP, collectImport, [] as string[])
     .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
     .option('--workers <n>', 'worker threads sharing the images, each with its own backend and model (default: the number of cores; 1 = in this thread)')
     .option('--no-progress', 'no progress bar')
@@ -45,7 +45,7 @@ export function register(program: Command): void {
         const scoreThr = Number(opts.scoreThr);
         if (!(scoreThr >= 0 && scoreThr <= 1)) throw new UserError(`--score-thr must be in [0, 1], got '${opts.scoreThr}'`);
         const workers = cliWorkerCount(opts.workers);
-        const cfg = loadExperiment(configArg, opts.set);
+        const cfg = loadExperiment(configArg, opts.set, opts.import);
         if (cfg.task !== 'detection') throw new UserError(`${cfg.name}: mila infer draws detections; for segmentation use mila seg-test --show-dir`);
         const backend = await setupBackend(opts);
         const task = await createTask(cfg);
@@ -103,17 +103,11 @@ async function* predictInProcess(task: Awaited<ReturnType<typeof createTask>>, i
   for (const path of images) yield await task.predictImage!(path);
 }
 
-/** Detections from worker threads (train/detection-infer-shard-task.ts) in image order; the image is decoded here again for drawing. */
+/** Detections from worker threads (tasks/detection/detection-infer-shard-task.ts) in image order; the image is decoded here again for drawing. */
 async function* predictInWorkers(config: ExperimentConfig, images: readonly string[], workers: WorkerOptions): AsyncGenerator<Prediction> {
-  const module = compiledTaskModule('train/detection-infer-shard-task.js');
-  const setup: DetectionInferShardSetup = { config, checkpoint: workers.checkpoint, backend: workers.backend };
+  const setup: DetectionInferShardSetup = { backend: workers.backend, imports: config.customImports, checkpoint: workers.checkpoint, config };
   let i = 0;
-  try {
-    for await (const result of mapInWorkers<DetectionInferShardSetup, string, DetectionResult>(images, { module, setup }, workers.count)) {
-      yield { image: await decodeImageFile(images[i++]!), result };
-    }
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError((e as Error).message);
+  for await (const result of mapInShardTask<DetectionInferShardSetup, string, DetectionResult>('tasks/detection/detection-infer-shard-task.js', setup, images, workers.count)) {
+    yield { image: await decodeImageFile(images[i++]!), result };
   }
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { action } from '../action.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { writeSyntheticCoco } from '../../datasets/synthetic/coco-synthetic.js';
 import { writeSyntheticAde20k } from '../../datasets/synthetic/ade20k-synthetic.js';
 

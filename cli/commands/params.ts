@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { action, setupBackend } from '../action.js';
+import { action, collectImport, IMPORT_HELP, setupBackend, type ImportOption } from '../action.js';
 import type { Module } from '../../core/module.js';
 import { MilaBackbone } from '../../backbones/mila/backbone.js';
 import { MilaClassifier } from '../../backbones/mila/classifier.js';
 import { parseMilaModelArg } from '../../backbones/mila/config.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { loadExperiment } from '../../train/experiment.js';
+import { importCustomModules } from '../../train/custom-imports.js';
 
 /**
  * Parameter counts of any Module: one line per top-level child (PyTorch names, zero-parameter children
@@ -33,13 +34,15 @@ export function register(program: Command): void {
     .option('--config <name|json>', 'a whole segmentor/detector from an experiment config (e.g. upernet_mila_b_512x512_160k_ade20k)')
     .option('--classifier', 'the ImageNet classifier instead of the detection backbone')
     .option('--num-classes <n>', 'classes of the classifier head', '1000')
+    .option('--import <module>', IMPORT_HELP, collectImport, [] as string[])
     .option('--backend <name>', 'auto | tensorflow-gpu | tensorflow | wasm | cpu', 'cpu')
     .action(
-      action('params', async (opts: { model?: string; config?: string; classifier?: boolean; numClasses: string; backend?: string }) => {
+      action('params', async (opts: { model?: string; config?: string; classifier?: boolean; numClasses: string; backend?: string } & ImportOption) => {
         if ((opts.model === undefined) === (opts.config === undefined)) throw new UserError('give exactly one of --model and --config');
         if (opts.config !== undefined) {
-          const exp = loadExperiment(opts.config);
+          const exp = loadExperiment(opts.config, [], opts.import);
           await setupBackend(opts);
+          await importCustomModules(exp.customImports);
           const model = await buildExperimentModel(exp);
           printParamCounts(model);
           model.dispose();
@@ -58,9 +61,9 @@ export function register(program: Command): void {
 /** The model of an experiment config, without its data (imported lazily: counting one task never loads the other). */
 async function buildExperimentModel(exp: ReturnType<typeof loadExperiment>): Promise<Module> {
   if (exp.task === 'segmentation') {
-    const { EncoderDecoder } = await import('../../models/encoder-decoder.js');
-    return new EncoderDecoder(exp.model as import('../../models/encoder-decoder.js').EncoderDecoderConfig);
+    const { EncoderDecoder } = await import('../../models/segmentor/encoder-decoder.js');
+    return new EncoderDecoder(exp.model as import('../../models/segmentor/encoder-decoder.js').EncoderDecoderConfig);
   }
-  const { MaskRCNN } = await import('../../models/mask-rcnn.js');
-  return new MaskRCNN(exp.model as import('../../models/mask-rcnn-config.js').MaskRCNNConfig);
+  const { MaskRCNN } = await import('../../models/detector/mask-rcnn.js');
+  return new MaskRCNN(exp.model as import('../../models/detector/mask-rcnn-config.js').MaskRCNNConfig);
 }

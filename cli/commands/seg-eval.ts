@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { action } from '../action.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../../core/errors.js';
 import { MIoUAccumulator, type MIoUResult } from '../../eval/miou/accumulator.js';
-import { readLabelPng } from '../../eval/miou/label-png.js';
+import { readLabelPngFile as readLabelPng } from '../../core/io/label-png.js';
 import { formatMIoUReport } from '../../eval/miou/table.js';
 
 export interface SegEvalCliOptions {

@@ -1,20 +1,21 @@
 import type { Command } from 'commander';
-import { action, setupBackend } from '../action.js';
-import { UserError } from '../errors.js';
+import { action, collectImport, IMPORT_HELP, setupBackend, type ImportOption } from '../action.js';
+import { UserError } from '../../core/errors.js';
 import type { ExperimentConfig, JsonValue, TransformStep } from '../../configs/types.js';
 import { loadExperiment } from '../../train/experiment.js';
+import { importCustomModules } from '../../train/custom-imports.js';
 import { loadModelWeights } from '../../train/model-weights.js';
 import { Progress } from '../../train/progress.js';
 import { formatMIoUReport } from '../../eval/miou/table.js';
-import { EncoderDecoder, type EncoderDecoderConfig, type SegTestConfig } from '../../models/encoder-decoder.js';
-import { listAde20kSplit } from '../../models/segmentor-ade20k-split.js';
-import { ADE20K_CLASSES } from '../../models/segmentor-ade20k-palette.js';
-import { evaluateSegmentor, type SegEvaluateOptions, type SegEvaluateResult } from '../../models/segmentor-evaluate.js';
-import { evaluateSegmentorInWorkers } from '../../models/segmentor-evaluate-workers.js';
+import { EncoderDecoder, type EncoderDecoderConfig, type SegTestConfig } from '../../models/segmentor/encoder-decoder.js';
+import { listAde20kSplit } from '../../datasets/ade20k/ade20k-split.js';
+import { ADE20K_CLASSES } from '../../datasets/ade20k/ade20k-classes.js';
+import { evaluateSegmentor, type SegEvaluateOptions } from '../../tasks/segmentation/evaluate.js';
+import { evaluateSegmentorInWorkers } from '../../tasks/segmentation/evaluate-workers.js';
 import { cliWorkerCount } from '../worker-count.js';
-import { MS_RATIOS, type TestViewOptions } from '../../models/segmentor-test-views.js';
+import { MS_RATIOS, type TestViewOptions } from '../../tasks/segmentation/test-views.js';
 
-interface SegTestCliOptions {
+interface SegTestCliOptions extends ImportOption {
   dataRoot: string;
   split: string;
   mode?: string;
@@ -57,16 +58,6 @@ function viewOptions(cfg: ExperimentConfig, augTest: boolean): TestViewOptions {
   return { imgScale, ratios, flip: aug?.flip === true, mean, std };
 }
 
-/** Worker failures arrive as plain errors naming the item; they are the user's one-line error. */
-async function evaluateInWorkers(...args: Parameters<typeof evaluateSegmentorInWorkers>): Promise<SegEvaluateResult> {
-  try {
-    return await evaluateSegmentorInWorkers(...args);
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`${(e as Error).message}`);
-  }
-}
-
 const nullIfNaN = (x: number): number | null => (Number.isNaN(x) ? null : x);
 
 export function register(program: Command): void {
@@ -84,12 +75,13 @@ export function register(program: Command): void {
     .option('--json', 'end with one JSON line: aAcc, mIoU, mAcc, IoU, Acc (fractions, NaN as null), numImages, imagesPerSecond, peakRssMB')
     .option('--limit <n>', 'evaluate only the first n images')
     .option('--set <key=value...>', 'override config keys', [])
+    .option('--import <module>', IMPORT_HELP, collectImport, [] as string[])
     .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
     .option('--workers <n>', 'worker threads sharing the images, each with its own backend and model (default: the number of cores; 1 = in this thread)')
     .option('--no-progress', 'no progress bar')
     .action(
       action('seg-test', async (configArg: string, checkpoint: string, opts: SegTestCliOptions) => {
-        const cfg = loadExperiment(configArg, opts.set);
+        const cfg = loadExperiment(configArg, opts.set, opts.import);
         const modelCfg = cfg.model as EncoderDecoderConfig;
         if (cfg.task !== 'segmentation' || modelCfg.type !== 'EncoderDecoder') {
           throw new UserError(`${cfg.name}: not a segmentation (EncoderDecoder) config; use \`mila test\` for detectors`);
@@ -104,6 +96,7 @@ export function register(program: Command): void {
         // One worker (or one image) keeps everything in this thread: no worker start-up, no dist/ needed.
         workers = Math.min(workers, items.length);
         const backend = await setupBackend(opts);
+        await importCustomModules(cfg.customImports);
         const model = new EncoderDecoder(modelCfg);
         const report = loadModelWeights(model, checkpoint);
         if (report) process.stderr.write(`${report}\n`);
@@ -125,7 +118,7 @@ export function register(program: Command): void {
             showDir: opts.showDir ?? null,
             onImage: (done) => progress.update(done, `${(done / ((performance.now() - t0) / 1000)).toFixed(2)} img/s`),
           };
-          result = workers > 1 ? await evaluateInWorkers(items, { backend, model: modelCfg, checkpoint, testCfg, views }, workers, evalOpts) : await evaluateSegmentor(model, items, evalOpts);
+          result = workers > 1 ? await evaluateSegmentorInWorkers(items, { backend, model: modelCfg, checkpoint, imports: cfg.customImports, testCfg, views }, workers, evalOpts) : await evaluateSegmentor(model, items, evalOpts);
         } finally {
           progress.stop();
           model.dispose();

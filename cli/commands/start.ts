@@ -5,7 +5,7 @@ import { action, setupBackend } from '../action.js';
 import { applyOverrides, getConfig } from '../../configs/index.js';
 import { MAIN_JOB_DATA } from '../../configs/main-job.js';
 import { writeSyntheticCoco } from '../../datasets/synthetic/coco-synthetic.js';
-import { runTraining } from '../../train/run-training.js';
+import { runTraining } from '../../tasks/run-training.js';
 import { formatDuration } from '../../train/progress.js';
 import { inferImages } from './infer.js';
 

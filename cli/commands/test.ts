@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { action, setupBackend } from '../action.js';
-import { UserError } from '../errors.js';
+import { action, collectImport, IMPORT_HELP, setupBackend, type ImportOption } from '../action.js';
+import { UserError } from '../../core/errors.js';
 import { loadExperiment } from '../../train/experiment.js';
 import { loadModelWeights } from '../../train/model-weights.js';
-import { createTask } from '../../train/tasks.js';
+import { createTask } from '../../tasks/create-task.js';
 import { cliWorkerCount } from '../worker-count.js';
 
-interface TestCliOptions {
+interface TestCliOptions extends ImportOption {
   eval?: string[];
   out?: string;
   split: string;
@@ -28,6 +28,7 @@ export function register(program: Command): void {
     .option('--split <split>', 'val or test', 'test')
     .option('--limit <n>', 'evaluate only the first n images')
     .option('--set <key=value...>', 'override config keys', [])
+    .option('--import <module>', IMPORT_HELP, collectImport, [] as string[])
     .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
     .option('--workers <n>', 'detection: worker threads sharing the images, each with its own backend and model (default: the number of cores; 1 = in this thread)')
     .option('--no-progress', 'no progress bar')
@@ -37,7 +38,7 @@ export function register(program: Command): void {
         const limit = opts.limit === undefined ? undefined : Number(opts.limit);
         if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UserError(`--limit must be a positive integer, got '${opts.limit}'`);
         const workers = cliWorkerCount(opts.workers);
-        const cfg = loadExperiment(configArg, opts.set);
+        const cfg = loadExperiment(configArg, opts.set, opts.import);
         const backend = await setupBackend(opts);
         const task = await createTask(cfg);
         const report = loadModelWeights(task.model, checkpoint);

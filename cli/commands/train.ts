@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { action, setupBackend } from '../action.js';
+import { action, collectImport, IMPORT_HELP, setupBackend, type ImportOption } from '../action.js';
 import { loadExperiment } from '../../train/experiment.js';
-import { runTraining } from '../../train/run-training.js';
+import { runTraining } from '../../tasks/run-training.js';
 import { formatDuration } from '../../train/progress.js';
 
-interface TrainCliOptions {
+interface TrainCliOptions extends ImportOption {
   workDir?: string;
   resume?: boolean | string;
   backboneWeights?: string;
@@ -23,11 +23,12 @@ export function register(program: Command): void {
     .option('--resume [checkpoint]', 'continue exactly where a run stopped: the given checkpoint, or the last one in the work dir')
     .option('--backbone-weights <file>', 'ImageNet checkpoint (.pth/.safetensors) loaded into backbone.* before training')
     .option('--set <key=value...>', 'override config keys, e.g. --set optimizer.lr=2e-4 runner.max=2 (values parsed as JSON)', [])
+    .option('--import <module>', IMPORT_HELP, collectImport, [] as string[])
     .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
     .option('--no-progress', 'no progress bar (log lines only)')
     .action(
       action('train', async (configArg: string, opts: TrainCliOptions) => {
-        const cfg = loadExperiment(configArg, opts.set);
+        const cfg = loadExperiment(configArg, opts.set, opts.import);
         if (opts.backboneWeights) cfg.backboneWeights = opts.backboneWeights;
         await setupBackend(opts);
         const workDir = opts.workDir ?? join('work_dirs', cfg.name);

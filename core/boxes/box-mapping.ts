@@ -3,7 +3,7 @@
  * bbox_mapping_back: test-time results are predicted in imgShape coordinates and reported in the
  * original image's.
  */
-import type { ImageMeta } from '../../datasets/types.js';
+import type { ImageMeta } from '../types/data.js';
 import { boxCount } from './box-overlaps.js';
 
 /** Mirror boxes inside an image of [height, width] (mmdet bbox_flip: x1' = W - x2, x2' = W - x1). */

@@ -5,6 +5,11 @@
  *   (delta - means) / stds. Centres are (x1 + x2) / 2, sizes x2 - x1 (no "+1").
  * decode: delta * stds + means; dw, dh clamped to ±|log(wh_ratio_clip)| (16/1000 → ±4.135) so exp() cannot
  *   explode; then centre/size back to x1y1x2y2, clipped to [0, W] x [0, H] of `maxShape` when given.
+ *
+ * Both run in float32 operation by operation in the order of mmdet's bbox2delta / delta2bbox (means, stds and
+ * the clamp bound are float32 tensors or scalars there too), so proposals, and the IoU and NMS decisions made on
+ * them, are torch's. Only exp and log differ: we round the double result (correctly rounded), torch's
+ * vectorised SLEEF kernels are within 1 ulp, which is far below the network's own float noise.
  */
 import { boxCount } from './box-overlaps.js';
 
@@ -20,6 +25,8 @@ export interface DeltaCoderOptions {
 }
 
 export const DEFAULT_WH_RATIO_CLIP = 16 / 1000;
+
+const f32 = Math.fround;
 
 export class DeltaXYWHBBoxCoder {
   readonly means: Quad;
@@ -37,23 +44,22 @@ export class DeltaXYWHBBoxCoder {
     const n = boxCount(proposals, 'proposals');
     if (boxCount(gts, 'gt boxes') !== n) throw new Error(`DeltaXYWHBBoxCoder.encode: ${n} proposals but ${gts.length / 4} gt boxes`);
     const out = new Float32Array(n * 4);
-    const [m0, m1, m2, m3] = this.means;
-    const [s0, s1, s2, s3] = this.stds;
+    const [m0, m1, m2, m3] = this.means.map(f32) as Quad;
+    const [s0, s1, s2, s3] = this.stds.map(f32) as Quad;
     for (let i = 0; i < n; i++) {
       const o = 4 * i;
-      // mmdet computes in float32 tensors; rounding the intermediate sizes keeps us on the same values.
-      const pw = Math.fround(proposals[o + 2]! - proposals[o]!);
-      const ph = Math.fround(proposals[o + 3]! - proposals[o + 1]!);
-      const px = Math.fround((proposals[o]! + proposals[o + 2]!) * 0.5);
-      const py = Math.fround((proposals[o + 1]! + proposals[o + 3]!) * 0.5);
-      const gw = Math.fround(gts[o + 2]! - gts[o]!);
-      const gh = Math.fround(gts[o + 3]! - gts[o + 1]!);
-      const gx = Math.fround((gts[o]! + gts[o + 2]!) * 0.5);
-      const gy = Math.fround((gts[o + 1]! + gts[o + 3]!) * 0.5);
-      out[o] = ((gx - px) / pw - m0) / s0;
-      out[o + 1] = ((gy - py) / ph - m1) / s1;
-      out[o + 2] = (Math.log(gw / pw) - m2) / s2;
-      out[o + 3] = (Math.log(gh / ph) - m3) / s3;
+      const px = f32(f32(proposals[o]! + proposals[o + 2]!) * 0.5);
+      const py = f32(f32(proposals[o + 1]! + proposals[o + 3]!) * 0.5);
+      const pw = f32(proposals[o + 2]! - proposals[o]!);
+      const ph = f32(proposals[o + 3]! - proposals[o + 1]!);
+      const gx = f32(f32(gts[o]! + gts[o + 2]!) * 0.5);
+      const gy = f32(f32(gts[o + 1]! + gts[o + 3]!) * 0.5);
+      const gw = f32(gts[o + 2]! - gts[o]!);
+      const gh = f32(gts[o + 3]! - gts[o + 1]!);
+      out[o] = f32(f32(f32(gx - px) / pw) - m0) / s0;
+      out[o + 1] = f32(f32(f32(gy - py) / ph) - m1) / s1;
+      out[o + 2] = f32(f32(Math.log(f32(gw / pw))) - m2) / s2;
+      out[o + 3] = f32(f32(Math.log(f32(gh / ph))) - m3) / s3;
     }
     return out;
   }
@@ -68,32 +74,33 @@ export class DeltaXYWHBBoxCoder {
     if (deltas.length % (4 * n) !== 0) throw new Error(`DeltaXYWHBBoxCoder.decode: ${deltas.length} delta values do not fit ${n} rois`);
     const k = deltas.length / (4 * n);
     const out = new Float32Array(deltas.length);
-    const maxRatio = Math.abs(Math.log(whRatioClip));
-    const [m0, m1, m2, m3] = this.means;
-    const [s0, s1, s2, s3] = this.stds;
+    // np.abs(np.log(wh_ratio_clip)) is a double; clamp() rounds it to the tensor's float32.
+    const maxRatio = f32(Math.abs(Math.log(whRatioClip)));
+    const [m0, m1, m2, m3] = this.means.map(f32) as Quad;
+    const [s0, s1, s2, s3] = this.stds.map(f32) as Quad;
     const clip = this.clipBorder && maxShape != null;
     const maxH = maxShape ? maxShape[0] : 0;
     const maxW = maxShape ? maxShape[1] : 0;
     for (let i = 0; i < n; i++) {
       const r = 4 * i;
-      const px = Math.fround((rois[r]! + rois[r + 2]!) * 0.5);
-      const py = Math.fround((rois[r + 1]! + rois[r + 3]!) * 0.5);
-      const pw = Math.fround(rois[r + 2]! - rois[r]!);
-      const ph = Math.fround(rois[r + 3]! - rois[r + 1]!);
+      const px = f32(f32(rois[r]! + rois[r + 2]!) * 0.5);
+      const py = f32(f32(rois[r + 1]! + rois[r + 3]!) * 0.5);
+      const pw = f32(rois[r + 2]! - rois[r]!);
+      const ph = f32(rois[r + 3]! - rois[r + 1]!);
       for (let c = 0; c < k; c++) {
         const o = 4 * (i * k + c);
-        const dx = deltas[o]! * s0 + m0;
-        const dy = deltas[o + 1]! * s1 + m1;
-        const dw = Math.min(Math.max(deltas[o + 2]! * s2 + m2, -maxRatio), maxRatio);
-        const dh = Math.min(Math.max(deltas[o + 3]! * s3 + m3, -maxRatio), maxRatio);
-        const gx = px + pw * dx;
-        const gy = py + ph * dy;
-        const gw = pw * Math.exp(dw);
-        const gh = ph * Math.exp(dh);
-        let x1 = gx - gw * 0.5;
-        let y1 = gy - gh * 0.5;
-        let x2 = gx + gw * 0.5;
-        let y2 = gy + gh * 0.5;
+        const dx = f32(f32(deltas[o]! * s0) + m0);
+        const dy = f32(f32(deltas[o + 1]! * s1) + m1);
+        const dw = Math.min(Math.max(f32(f32(deltas[o + 2]! * s2) + m2), -maxRatio), maxRatio);
+        const dh = Math.min(Math.max(f32(f32(deltas[o + 3]! * s3) + m3), -maxRatio), maxRatio);
+        const gx = f32(px + f32(pw * dx));
+        const gy = f32(py + f32(ph * dy));
+        const halfW = f32(f32(pw * f32(Math.exp(dw))) * 0.5);
+        const halfH = f32(f32(ph * f32(Math.exp(dh))) * 0.5);
+        let x1 = f32(gx - halfW);
+        let y1 = f32(gy - halfH);
+        let x2 = f32(gx + halfW);
+        let y2 = f32(gy + halfH);
         if (clip) {
           x1 = Math.min(Math.max(x1, 0), maxW);
           x2 = Math.min(Math.max(x2, 0), maxW);

@@ -9,6 +9,8 @@
  *     (all boxes tying the max with gtMaxAssignAll, else only the first), overriding steps 2-3 — so a later gt wins.
  * Ignore regions: when ignoreIofThr > 0, boxes whose IoF with any ignore box exceeds it get IoU -1 with every gt
  * (so they end as -1 unless step 4 picks them); IoF is over the candidate (ignoreWrtCandidates) or the ignore box.
+ * IoUs are float32 (box-overlaps.ts) and every threshold is compared as torch does, rounded to float32
+ * (`max_overlaps >= 0.7` is true for float32(0.7), which is below the double 0.7).
  */
 import { boxCount, boxOverlaps } from './box-overlaps.js';
 
@@ -74,7 +76,7 @@ export class MaxIoUAssigner {
           const v = this.ignoreWrtCandidates ? iof[j * numIgnore + t]! : iof[t * n + j]!;
           if (v > best) best = v;
         }
-        if (best > this.ignoreIofThr) for (let i = 0; i < g; i++) overlaps[i * n + j] = -1;
+        if (best > Math.fround(this.ignoreIofThr)) for (let i = 0; i < g; i++) overlaps[i * n + j] = -1;
       }
     }
     return this.assignWrtOverlaps(overlaps, g, n, gtLabels ?? null);
@@ -102,13 +104,15 @@ export class MaxIoUAssigner {
       maxOverlaps[j] = best;
       argmax[j] = arg;
     }
-    const [negLo, negHi] = typeof this.negIouThr === 'number' ? [0, this.negIouThr] : this.negIouThr;
+    const [negLo, negHi] = (typeof this.negIouThr === 'number' ? [0, this.negIouThr] : this.negIouThr).map(Math.fround) as [number, number];
     for (let j = 0; j < numBoxes; j++) {
       const v = maxOverlaps[j]!;
       if (v >= negLo && v < negHi) gtInds[j] = 0;
     }
-    for (let j = 0; j < numBoxes; j++) if (maxOverlaps[j]! >= this.posIouThr) gtInds[j] = argmax[j]! + 1;
+    const posThr = Math.fround(this.posIouThr);
+    for (let j = 0; j < numBoxes; j++) if (maxOverlaps[j]! >= posThr) gtInds[j] = argmax[j]! + 1;
     if (this.matchLowQuality) {
+      const minPos = Math.fround(this.minPosIou);
       for (let i = 0; i < numGts; i++) {
         const row = i * numBoxes;
         let gtMax = overlaps[row]!;
@@ -119,7 +123,7 @@ export class MaxIoUAssigner {
             gtArg = j;
           }
         }
-        if (gtMax < this.minPosIou) continue;
+        if (!(gtMax >= minPos)) continue;
         if (this.gtMaxAssignAll) {
           for (let j = 0; j < numBoxes; j++) if (overlaps[row + j] === gtMax) gtInds[j] = i + 1;
         } else {

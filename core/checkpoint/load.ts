@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../errors.js';
 import type { StateDict } from '../host-tensor.js';
 import { ZIP_MAGIC, readPth } from './pth.js';
 import { looksLikeSafetensors, readSafetensorsFile } from './safetensors.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../errors.js';
 import { isFloatDType, toFloat32, type HostTensor } from '../host-tensor.js';
 import { readSafetensors } from './safetensors.js';
 

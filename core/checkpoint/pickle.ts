@@ -1,4 +1,4 @@
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../errors.js';
 import type { HostDType } from '../host-tensor.js';
 
 // Our own restricted unpickler: no npm library offers a safe, allow-listed subset of pickle, and a pickle can run code.
@@ -109,7 +109,8 @@ function rebuildFromType(args: PyValue[], source: string): PyValue {
   return callGlobal(func, inner instanceof PyTuple ? inner.items : [], source);
 }
 
-function latin1Bytes(v: PyValue): Uint8Array {
+/** A latin-1 string's bytes (`_codecs.encode(s, 'latin1')`); anything else, a missing argument included, is empty. */
+function latin1Bytes(v: PyValue | undefined): Uint8Array {
   const s = typeof v === 'string' ? v : '';
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { unzipSync } from 'fflate';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../errors.js';
 import { numel, type HostData, type HostTensor, type StateDict } from '../host-tensor.js';
 import { ITEM_SIZE, allocHostData, hostDataFromBytes } from './dtypes.js';
 import { PyDict, PyTuple, StorageRef, TensorRef, storageDType, unpickle, type PyValue } from './pickle.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../errors.js';
 import { numel, type HostDType, type StateDict } from '../host-tensor.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { ITEM_SIZE, bytesOf, hostDataFromBytes } from './dtypes.js';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../errors.js';
 import type { StateDict } from '../host-tensor.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';

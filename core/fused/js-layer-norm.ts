@@ -45,8 +45,8 @@ export function layerNormBackward(
       xhat[j] = xh;
       sg += g;
       sgx += g * xh;
-      sumW[j] += dy[at + j]! * xh;
-      sumB[j] += dy[at + j]!;
+      sumW[j] = sumW[j]! + dy[at + j]! * xh;
+      sumB[j] = sumB[j]! + dy[at + j]!;
     }
     const mg = sg / c;
     const mgx = sgx / c;

@@ -47,7 +47,7 @@ export function eluRopeForward(
         const v = x[src + j]!;
         y[at + j] = v > 0 ? v + 1 : fastExp(v);
       }
-      if (part === 1) for (let j = 0; j < channels; j++) kSum[bi * channels + j] += y[at + j]!;
+      if (part === 1) for (let j = 0; j < channels; j++) kSum[bi * channels + j] = kSum[bi * channels + j]! + y[at + j]!;
       for (let p = 0; p < pairs; p++) {
         const e = y[at + 2 * p]!;
         const o = y[at + 2 * p + 1]!;
@@ -166,7 +166,7 @@ export function attnOutputBackward(
       for (let j = 0; j < d; j++) {
         dO[oa + j] = da[qa + j]! * z;
         dQ[qa + j] = dDot * kMean[ma + j]!;
-        sums[ma + j] += dDot * q[qa + j]!;
+        sums[ma + j] = sums[ma + j]! + dDot * q[qa + j]!;
       }
     }
   }

@@ -41,12 +41,12 @@ export const depthwiseConv2dBackpropFilterKernel: tf.KernelFunc = ({ inputs, bac
             const xBase = ((b * inHeight + iy) * inWidth + ix) * inChannels;
             const wBase = (kh * filterWidth + kw) * outC;
             if (mult === 1) {
-              for (let c = 0; c < inChannels; c++) acc[wBase + c] += xs[xBase + c]! * dys[dyBase + c]!;
+              for (let c = 0; c < inChannels; c++) acc[wBase + c] = acc[wBase + c]! + xs[xBase + c]! * dys[dyBase + c]!;
             } else {
               for (let c = 0; c < inChannels; c++) {
                 const xv = xs[xBase + c]!;
                 const o = c * mult;
-                for (let m = 0; m < mult; m++) acc[wBase + o + m] += xv * dys[dyBase + o + m]!;
+                for (let m = 0; m < mult; m++) acc[wBase + o + m] = acc[wBase + o + m]! + xv * dys[dyBase + o + m]!;
               }
             }
           }

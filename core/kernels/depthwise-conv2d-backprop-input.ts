@@ -45,13 +45,13 @@ export const depthwiseConv2dBackpropInputKernel: tf.KernelFunc = ({ inputs, back
             const dyBase = ((b * outHeight + oy) * outWidth + ox) * outC;
             const wBase = (kh * filterWidth + kw) * outC;
             if (mult === 1) {
-              for (let c = 0; c < inChannels; c++) acc[c] += dys[dyBase + c]! * ws[wBase + c]!;
+              for (let c = 0; c < inChannels; c++) acc[c] = acc[c]! + dys[dyBase + c]! * ws[wBase + c]!;
             } else {
               for (let c = 0; c < inChannels; c++) {
                 const o = c * mult;
                 let s = 0;
                 for (let m = 0; m < mult; m++) s += dys[dyBase + o + m]! * ws[wBase + o + m]!;
-                acc[c] += s;
+                acc[c] = acc[c]! + s;
               }
             }
           }

@@ -46,7 +46,7 @@ export const maxPoolGradKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => 
               }
             }
           }
-          if (at >= 0) dx[at] += dys[dyBase + c]!;
+          if (at >= 0) dx[at] = dx[at]! + dys[dyBase + c]!;
         }
       }
     }

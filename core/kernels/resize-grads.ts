@@ -64,10 +64,10 @@ export const resizeBilinearGradKernel: tf.KernelFunc = ({ inputs, backend, attrs
         const wTL = (1 - fr) * (1 - fc), wTR = (1 - fr) * fc, wBL = fr * (1 - fc), wBR = fr * fc;
         for (let d = 0; d < depth; d++) {
           const g = dys[k++]!;
-          dx[top + l + d] += g * wTL;
-          dx[top + rr + d] += g * wTR;
-          dx[bot + l + d] += g * wBL;
-          dx[bot + rr + d] += g * wBR;
+          dx[top + l + d] = dx[top + l + d]! + g * wTL;
+          dx[top + rr + d] = dx[top + rr + d]! + g * wTR;
+          dx[bot + l + d] = dx[bot + l + d]! + g * wBL;
+          dx[bot + rr + d] = dx[bot + rr + d]! + g * wBR;
         }
       }
     }
@@ -100,7 +100,7 @@ export const resizeNearestNeighborGradKernel: tf.KernelFunc = ({ inputs, backend
       const rowBase = (b * inH + rowIdx[r]!) * inW;
       for (let c = 0; c < outW; c++) {
         const base = (rowBase + colIdx[c]!) * depth;
-        for (let d = 0; d < depth; d++) dx[base + d] += dys[k++]!;
+        for (let d = 0; d < depth; d++) dx[base + d] = dx[base + d]! + dys[k++]!;
       }
     }
   }

@@ -29,7 +29,7 @@ export const unsortedSegmentSumKernel: tf.KernelFunc = ({ inputs, backend, attrs
     if (seg < 0 || seg >= numSegments) continue;
     const src = i * inner;
     const dst = seg * inner;
-    for (let j = 0; j < inner; j++) ys[dst + j] += xs[src + j]!;
+    for (let j = 0; j < inner; j++) ys[dst + j] = ys[dst + j]! + xs[src + j]!;
   }
   return out;
 };

@@ -45,8 +45,8 @@ function nextMaskSeed(shape: readonly number[]): number {
   return seed;
 }
 
-/** Uniform [0, 1) noise for a dropout mask of this shape, from the seeded mask stream (any dropout-like layer must draw here). */
-export function maskNoise(shape: number[]): tf.Tensor {
+/** Uniform [0, 1) noise for a dropout mask of this shape, from the seeded mask stream (every dropout layer draws here). */
+export function dropoutMaskNoise(shape: number[]): tf.Tensor {
   return tf.randomUniform(shape, 0, 1, 'float32', nextMaskSeed(shape));
 }
 
@@ -85,7 +85,7 @@ export class Dropout extends Module implements Layer {
   forward(x: tf.Tensor): tf.Tensor {
     if (!this.training || this.p === 0) return x.clone();
     return tf.tidy(() => {
-      const keep = tf.cast(tf.greaterEqual(maskNoise(x.shape), this.p), 'float32');
+      const keep = tf.cast(tf.greaterEqual(dropoutMaskNoise(x.shape), this.p), 'float32');
       return tf.mul(x, tf.mul(keep, 1 / (1 - this.p)));
     });
   }
@@ -102,7 +102,7 @@ export class DropPath extends Module implements Layer {
     return tf.tidy(() => {
       const keepProb = 1 - this.dropProb;
       const shape = [x.shape[0]!, ...new Array<number>(x.rank - 1).fill(1)];
-      const keep = tf.floor(tf.add(maskNoise(shape), keepProb));
+      const keep = tf.floor(tf.add(dropoutMaskNoise(shape), keepProb));
       return tf.mul(x, tf.div(keep, keepProb));
     });
   }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../errors.js';
 
 /** The package root: the folder above `core/` (source) or above `dist/core/` (compiled). */
 function packageRoot(): string {

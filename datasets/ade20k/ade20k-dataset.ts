@@ -1,10 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import { loadSegRecipe, type SegRecipe } from '../loader/sample-recipe.js';
-import type { SegSample } from '../types.js';
+import type { SegSample } from '../../core/types/data.js';
 import { ADE20K_CLASSES, ADE20K_PALETTE } from './ade20k-classes.js';
-import { readLabelPngFile } from './label-png.js';
+import { readLabelPngFile } from '../../core/io/label-png.js';
 
 export interface Ade20kOptions {
   /** The ADEChallengeData2016 folder. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import { GrowableArray } from './growable-array.js';
 import { scanJsonObjectArrays } from './json-array-scanner.js';
 

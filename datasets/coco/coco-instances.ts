@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import { loadDetRecipe, type DetRecipe } from '../loader/sample-recipe.js';
-import type { BitmapMasks, DetSample } from '../types.js';
+import type { BitmapMasks, DetSample } from '../../core/types/data.js';
 import { CocoInstancesFile, type CocoCategory, type CocoImageRecord, type CompactSegmentation } from './coco-instances-file.js';
 import { decodeSegmentationInto } from './segmentation-mask.js';
 

@@ -1,4 +1,4 @@
-import { decodeRowMajor, frBbox, frPoly, makeRle, merge, rleFromString, type Rle } from '../../eval/mask/index.js';
+import { decodeRowMajor, frBbox, frPoly, makeRle, merge, rleFromString, type Rle } from '../../core/mask/index.js';
 import type { CompactSegmentation } from './coco-instances-file.js';
 
 /**

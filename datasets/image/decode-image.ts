@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { UserError } from '../../cli/errors.js';
-import type { HostImage } from '../types.js';
+import { UserError } from '../../core/errors.js';
+import type { HostImage } from '../../core/types/data.js';
 
 /**
  * Decode an image file to HWC RGB uint8 the way mmcv's LoadImageFromFile sees it: EXIF orientation

@@ -1,4 +1,4 @@
-import type { DetBatch, DetSample, HostImage, SegBatch, SegSample } from '../types.js';
+import type { DetBatch, DetSample, HostImage, SegBatch, SegSample } from '../../core/types/data.js';
 
 /** mmcv collate with padding: every image to the batch's largest height and width, zeros at bottom/right. */
 export function collateDet(samples: DetSample[]): DetBatch {

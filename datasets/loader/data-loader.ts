@@ -1,12 +1,23 @@
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import { Rng } from '../../core/rng.js';
 import { mixSeed } from '../synthetic/coco-synthetic.js';
-import type { DetBatch, DetSample, SegBatch, SegSample } from '../types.js';
+import type { DetBatch, DetSample, SegBatch, SegSample } from '../../core/types/data.js';
 import { BatchOrder } from './batch-order.js';
 import { collateDet, collateSeg } from './collate.js';
 import { recipeRunner, type PipelineSpec, type RecipeRunner, type Sample } from './run-recipe.js';
 import type { SampleRecipe } from './sample-recipe.js';
-import { WorkerPool } from './worker-pool.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { WorkerPool } from '../../core/workers/worker-pool.js';
+import type { TransformItem, TransformSetup } from './transform-task.js';
+
+/** The compiled shard task beside this file (dist/ when running the CLI; absent when running from TypeScript sources). */
+const TRANSFORM_TASK = fileURLToPath(new URL('./transform-task.js', import.meta.url));
+
+/** Loader workers as a RecipeRunner: the recipes go to the shared worker pool. */
+function workerRunner(pool: WorkerPool<TransformItem, Sample | null>): RecipeRunner {
+  return { run: (recipe, seed) => pool.run({ recipe, seed }) };
+}
 
 /** A dataset as the loader sees it: a count and a recipe per index (CocoInstances, Ade20kDataset). */
 export interface RecipeSource {
@@ -53,12 +64,13 @@ export class DataLoader<B> {
   readonly order: BatchOrder;
   readonly stats: LoaderStats = { skipped: 0, messages: [] };
   private readonly runner: RecipeRunner;
-  private readonly pool: WorkerPool | null;
+  private readonly pool: WorkerPool<TransformItem, Sample | null> | null;
 
   constructor(private readonly opts: LoaderOptions, private readonly collate: (samples: Sample[]) => B) {
     this.order = new BatchOrder(opts.dataset.length, opts.batchSize, opts.shuffle ?? true, opts.seed ?? 0, opts.dropLast ?? false);
-    this.pool = opts.workers && WorkerPool.available() ? new WorkerPool(opts.workers, opts.pipeline) : null;
-    this.runner = this.pool ?? recipeRunner(opts.pipeline);
+    const setup: TransformSetup = { pipeline: opts.pipeline };
+    this.pool = opts.workers && existsSync(TRANSFORM_TASK) ? new WorkerPool({ module: TRANSFORM_TASK, setup }, opts.workers) : null;
+    this.runner = this.pool ? workerRunner(this.pool) : recipeRunner(opts.pipeline);
   }
 
   /** Worker threads actually in use. */

@@ -2,7 +2,7 @@ import { Rng } from '../../core/rng.js';
 import { buildDetPipeline, buildSegPipeline } from '../pipelines/build-pipeline.js';
 import type { DetTransformSpec, SegTransformSpec } from '../pipelines/pipeline-spec.js';
 import type { DetTransform, SegTransform } from '../transforms/transform.js';
-import type { DetSample, SegSample } from '../types.js';
+import type { DetSample, SegSample } from '../../core/types/data.js';
 import { loadDetRecipe, loadSegRecipe, type SampleRecipe } from './sample-recipe.js';
 
 export type PipelineSpec = { kind: 'det'; transforms: DetTransformSpec[] } | { kind: 'seg'; transforms: SegTransformSpec[] };

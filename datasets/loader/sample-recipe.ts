@@ -1,10 +1,10 @@
-import { UserError } from '../../cli/errors.js';
-import { readLabelPngFile } from '../ade20k/label-png.js';
+import { UserError } from '../../core/errors.js';
+import { readLabelPngFile } from '../../core/io/label-png.js';
 import { reduceZeroLabel } from '../ade20k/reduce-zero-label.js';
 import type { CompactSegmentation } from '../coco/coco-instances-file.js';
 import { decodeSegmentationInto } from '../coco/segmentation-mask.js';
 import { decodeImageFile } from '../image/decode-image.js';
-import type { DetSample, ImageMeta, SegSample } from '../types.js';
+import type { DetSample, ImageMeta, SegSample } from '../../core/types/data.js';
 
 /**
  * Everything needed to produce one untransformed sample, small and structured-cloneable: the main

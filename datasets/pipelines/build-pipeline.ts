@@ -31,7 +31,27 @@ export function buildDetTransform(spec: DetTransformSpec): DetTransform {
 }
 
 export function buildDetPipeline(specs: DetTransformSpec[]): DetTransform {
+  checkResizeOverride(specs, false, 'pipeline');
   return composeDet(specs.map(buildDetTransform));
+}
+
+/**
+ * mmdet's Resize asserts 'scale and scale_factor cannot be both set' when it meets a sample an earlier Resize
+ * resized, unless it has `override=True`; refuse such a pipeline when it is built rather than per sample. A
+ * Resize after an AutoAugment counts as a second one if any policy resizes. Returns whether `specs` resize.
+ */
+function checkResizeOverride(specs: readonly DetTransformSpec[], resized: boolean, where: string): boolean {
+  for (const [i, spec] of specs.entries()) {
+    if (spec.type === 'Resize') {
+      if (resized && !spec.override) {
+        throw new Error(`${where}[${i}] Resize: an earlier Resize already resized the sample; mmdet refuses that ('scale and scale_factor cannot be both set') unless this step has override: true`);
+      }
+      resized = true;
+    } else if (spec.type === 'AutoAugment') {
+      resized = spec.policies.map((p, k) => checkResizeOverride(p, resized, `${where}[${i}].policies[${k}]`)).some(Boolean) || resized;
+    }
+  }
+  return resized;
 }
 
 export function buildSegTransform(spec: SegTransformSpec): SegTransform {

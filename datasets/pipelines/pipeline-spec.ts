@@ -3,7 +3,7 @@
  * worker thread can rebuild the same pipeline from a message.
  */
 export type DetTransformSpec =
-  | { type: 'Resize'; imgScale: [number, number][]; multiscaleMode?: 'value' | 'range'; keepRatio?: boolean }
+  | { type: 'Resize'; imgScale: [number, number][]; multiscaleMode?: 'value' | 'range'; keepRatio?: boolean; override?: boolean }
   | { type: 'RandomFlip'; flipRatio: number; direction?: 'horizontal' | 'vertical' }
   | { type: 'Normalize'; mean?: number[]; std?: number[] }
   | { type: 'Pad'; sizeDivisor?: number; size?: [number, number] }
@@ -41,7 +41,7 @@ export const DET_TRAIN_MLLA_3X: DetTransformSpec[] = [
       [
         { type: 'Resize', imgScale: [[400, 1333], [500, 1333], [600, 1333]], multiscaleMode: 'value', keepRatio: true },
         { type: 'RandomCrop', cropType: 'absolute_range', cropSize: [384, 600], allowNegativeCrop: true },
-        { type: 'Resize', imgScale: MULTI_SCALE_800, multiscaleMode: 'value', keepRatio: true },
+        { type: 'Resize', imgScale: MULTI_SCALE_800, multiscaleMode: 'value', override: true, keepRatio: true },
       ],
     ],
   },

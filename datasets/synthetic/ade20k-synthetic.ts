@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../core/rng.js';
-import { decodeRowMajor, frPoly } from '../../eval/mask/index.js';
-import { encodeLabelPng } from '../ade20k/label-png.js';
+import { decodeRowMajor, frPoly } from '../../core/mask/index.js';
+import { encodeLabelPng } from '../../core/io/label-png.js';
 import { mixSeed } from './coco-synthetic.js';
 import { newCanvas, paintMask, type Rgb, type Texture } from './paint.js';
 import { shapePolygon } from './shape-polygons.js';

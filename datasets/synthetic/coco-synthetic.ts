@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../core/rng.js';
-import { area as rleArea, decodeRowMajor, encodeRowMajor, frPoly, merge, toBbox } from '../../eval/mask/index.js';
+import { area as rleArea, decodeRowMajor, encodeRowMajor, frPoly, merge, toBbox } from '../../core/mask/index.js';
 import { lineSegmentPolygon, newCanvas, paintBackground, paintMask, randomColour, randomTexture, type Canvas, type Rgb } from './paint.js';
 import { roundPolygon, shapePolygon, SHAPE_KINDS, type ShapeKind, type ShapeParams } from './shape-polygons.js';
 import { forEachLimited, writeJpeg } from './write-jpeg.js';

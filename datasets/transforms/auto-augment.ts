@@ -1,5 +1,5 @@
 import type { Rng } from '../../core/rng.js';
-import type { DetSample } from '../types.js';
+import type { DetSample } from '../../core/types/data.js';
 import { composeDet, type DetTransform } from './transform.js';
 
 /** mmdet 2.x AutoAugment: pick one policy (a list of transforms) uniformly per sample and run it. */

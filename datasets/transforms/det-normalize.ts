@@ -1,4 +1,4 @@
-import type { DetSample } from '../types.js';
+import type { DetSample } from '../../core/types/data.js';
 import { normalizeImage, IMAGENET_MEAN_RGB, IMAGENET_STD_RGB } from './normalize.js';
 import type { DetTransform } from './transform.js';
 

@@ -1,4 +1,4 @@
-import type { DetSample } from '../types.js';
+import type { DetSample } from '../../core/types/data.js';
 import { padMasks, padPlanes } from './mask-ops.js';
 import type { DetTransform } from './transform.js';
 

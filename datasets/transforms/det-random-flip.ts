@@ -1,5 +1,5 @@
 import type { Rng } from '../../core/rng.js';
-import type { DetSample } from '../types.js';
+import type { DetSample } from '../../core/types/data.js';
 import { flipMasks, flipPlanes } from './mask-ops.js';
 import type { DetTransform } from './transform.js';
 

@@ -1,5 +1,5 @@
 import type { Rng } from '../../core/rng.js';
-import type { DetSample } from '../types.js';
+import type { DetSample } from '../../core/types/data.js';
 import { resizeBilinearU8 } from '../image/resize-bilinear.js';
 import { rescaleSize } from './rescale-size.js';
 import { resizeMasks } from './mask-ops.js';
@@ -11,12 +11,19 @@ export interface DetResizeOptions {
   /** 'value': pick one of imgScale; 'range': long/short edges drawn between two scales (mmdet). */
   multiscaleMode?: 'value' | 'range';
   keepRatio?: boolean;
+  /**
+   * mmdet's `override`: this Resize may run on a sample an earlier Resize already resized (the MLLA crop
+   * policy's second Resize). Pipelines check it when they are built (build-pipeline.ts); the transform itself
+   * always does what mmdet does in both cases.
+   */
+  override?: boolean;
 }
 
 /**
  * mmdet 2.x Resize: bilinear image (cv2 semantics), nearest masks, boxes times the float32
- * scale factor and clipped to the new image. The meta scale factor composes with earlier resizes
- * (mmdet's `override=True` replaces it; only training pipelines resize twice and they do not use it).
+ * scale factor and clipped to the new image. The meta's scale factor is this resize's own
+ * (new size / size before it), as mmdet sets `scale_factor` on every Resize: after the MLLA crop policy's
+ * resize -> crop -> resize(override) it is the last resize's factor, not a product with the first.
  */
 export function detResize(opts: DetResizeOptions): DetTransform {
   const keepRatio = opts.keepRatio ?? true;
@@ -31,15 +38,9 @@ export function detResize(opts: DetResizeOptions): DetTransform {
       const data = resizeBilinearU8(s.img.data, h, w, s.img.channels, newH, newW);
       const ws = Math.fround(newW / w);
       const hs = Math.fround(newH / h);
-      const prev = s.meta.scaleFactor;
       return {
         img: { data, height: newH, width: newW, channels: s.img.channels },
-        meta: {
-          ...s.meta,
-          imgShape: [newH, newW],
-          padShape: [newH, newW],
-          scaleFactor: [Math.fround(prev[0] * ws), Math.fround(prev[1] * hs), Math.fround(prev[2] * ws), Math.fround(prev[3] * hs)],
-        },
+        meta: { ...s.meta, imgShape: [newH, newW], padShape: [newH, newW], scaleFactor: [ws, hs, ws, hs] },
         gtBoxes: scaleBoxes(s.gtBoxes, ws, hs, newW, newH),
         gtLabels: s.gtLabels,
         gtBoxesIgnore: scaleBoxes(s.gtBoxesIgnore, ws, hs, newW, newH),

@@ -1,4 +1,4 @@
-import type { BitmapMasks } from '../types.js';
+import type { BitmapMasks } from '../../core/types/data.js';
 import { resizeNearestPlanesU8 } from '../image/resize-nearest.js';
 
 /** mmdet BitmapMasks operations on our row-major stacks. */

@@ -1,4 +1,4 @@
-import type { HostImage } from '../types.js';
+import type { HostImage } from '../../core/types/data.js';
 
 export const IMAGENET_MEAN_RGB = [123.675, 116.28, 103.53] as const;
 export const IMAGENET_STD_RGB = [58.395, 57.12, 57.375] as const;

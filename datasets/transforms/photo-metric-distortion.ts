@@ -1,5 +1,5 @@
 import type { Rng } from '../../core/rng.js';
-import type { SegSample } from '../types.js';
+import type { SegSample } from '../../core/types/data.js';
 import { hsvToRgbU8InPlace, rgbToHsvU8InPlace } from './hsv-u8.js';
 import type { SegTransform } from './transform.js';
 

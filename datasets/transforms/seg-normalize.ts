@@ -1,4 +1,4 @@
-import type { SegSample } from '../types.js';
+import type { SegSample } from '../../core/types/data.js';
 import { normalizeImage, IMAGENET_MEAN_RGB, IMAGENET_STD_RGB } from './normalize.js';
 import type { SegTransform } from './transform.js';
 

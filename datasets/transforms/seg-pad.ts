@@ -1,4 +1,4 @@
-import type { SegSample } from '../types.js';
+import type { SegSample } from '../../core/types/data.js';
 import { padPlanes } from './mask-ops.js';
 import { padTarget, type PadOptions } from './det-pad.js';
 import type { SegTransform } from './transform.js';

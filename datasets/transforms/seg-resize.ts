@@ -1,5 +1,5 @@
 import type { Rng } from '../../core/rng.js';
-import type { SegSample } from '../types.js';
+import type { SegSample } from '../../core/types/data.js';
 import { resizeBilinearU8 } from '../image/resize-bilinear.js';
 import { resizeNearestPlanesU8 } from '../image/resize-nearest.js';
 import { rescaleSize } from './rescale-size.js';

@@ -1,5 +1,5 @@
 import type { Rng } from '../../core/rng.js';
-import type { DetSample, SegSample } from '../types.js';
+import type { DetSample, SegSample } from '../../core/types/data.js';
 
 /**
  * One step of a detection pipeline. Transforms draw randomness only from the `rng` they are handed,

@@ -2,7 +2,7 @@
  * pycocotools' `COCO` class: an instances dataset with its indexes, the id queries, `loadRes` for
  * detection results and the annotation-to-mask conversions.
  */
-import { decodeRowMajor, frPoly, segmentationToRle, type Rle } from '../mask/index.js';
+import { decodeRowMajor, frPoly, segmentationToRle, type Rle } from '../../core/mask/index.js';
 import { readJsonFile } from './json-file.js';
 import { prepareResults } from './load-results.js';
 import type { CocoAnnotation, CocoCategory, CocoDataset, CocoImage, CocoResult } from './types.js';

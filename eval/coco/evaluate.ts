@@ -4,7 +4,7 @@
  * Annotation fields are copied once into typed arrays; the per-cell work reuses scratch buffers, so
  * nothing is allocated per (image, category) pair for box evaluation.
  */
-import { boxesOf, rleIouInto, type Rle } from '../mask/index.js';
+import { boxesOf, rleIouInto, type Rle } from '../../core/mask/index.js';
 import type { COCO } from './coco.js';
 import type { Params } from './params.js';
 import type { CocoAnnotation } from './types.js';

@@ -6,3 +6,4 @@ export type { AccumulatedEval } from './accumulate.js';
 export type { EvalImgs } from './evaluate.js';
 export type { CocoAnnotation, CocoCategory, CocoDataset, CocoImage, CocoResult, Segmentation } from './types.js';
 export { evaluateCoco, type CocoEvalResult } from './evaluate-coco.js';
+export { toCocoResults } from './detection-results.js';

@@ -1,5 +1,5 @@
 /** The body of COCO.loadRes: check detection results against the ground truth and derive their fields. */
-import { area, rleFromJson, toBbox, type Rle } from '../mask/index.js';
+import { area, rleFromJson, toBbox, type Rle } from '../../core/mask/index.js';
 import type { COCO } from './coco.js';
 import type { CocoAnnotation, CocoDataset } from './types.js';
 

@@ -1,6 +1,6 @@
 /** The COCO instances JSON format and the detection results format that `COCO.loadRes` accepts. */
-import type { Rle } from '../mask/rle.js';
-import type { RleJson } from '../mask/rle-string.js';
+import type { Rle } from '../../core/mask/rle.js';
+import type { RleJson } from '../../core/mask/rle-string.js';
 
 export interface CocoImage {
   id: number;

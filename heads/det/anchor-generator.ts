@@ -58,8 +58,8 @@ export class AnchorGenerator {
   }
 
   private levelBaseAnchors(base: number): Float32Array {
-    const cx = this.centerOffset * base;
-    const cy = this.centerOffset * base;
+    const cx = f32(this.centerOffset * base);
+    const cy = f32(this.centerOffset * base);
     const out = new Float32Array(this.numBaseAnchors * 4);
     let k = 0;
     // float32 at each step, as the torch tensors compute them
@@ -69,10 +69,10 @@ export class AnchorGenerator {
       for (const s of this.scales) {
         const w = f32(f32(base * wRatio) * s);
         const h = f32(f32(base * hRatio) * s);
-        out[k++] = cx - f32(0.5 * w);
-        out[k++] = cy - f32(0.5 * h);
-        out[k++] = cx + f32(0.5 * w);
-        out[k++] = cy + f32(0.5 * h);
+        out[k++] = f32(cx - f32(0.5 * w));
+        out[k++] = f32(cy - f32(0.5 * h));
+        out[k++] = f32(cx + f32(0.5 * w));
+        out[k++] = f32(cy + f32(0.5 * h));
       }
     }
     return out;

@@ -18,10 +18,15 @@ import { Rng } from '../../core/rng.js';
 import { DeltaXYWHBBoxCoder, type Quad } from '../../core/boxes/delta-xywh-coder.js';
 import { MaxIoUAssigner, type MaxIoUAssignerOptions } from '../../core/boxes/max-iou-assigner.js';
 import { RandomSampler, type RandomSamplerOptions } from '../../core/boxes/random-sampler.js';
-import type { ImageMeta } from '../../datasets/types.js';
+import type { ImageMeta } from '../../core/types/data.js';
 import { AnchorGenerator, type AnchorGeneratorOptions, type FeatSize } from './anchor-generator.js';
-import { rpnImageTargets } from './rpn-targets.js';
+import { rpnImageTargets, type RpnImageTargets } from './rpn-targets.js';
 import { rpnImageProposals, type ProposalSettings, type Proposals } from './rpn-proposals.js';
+import { registerHead } from '../../core/registry.js';
+import { binaryCrossEntropyWithLogits } from '../../losses/binary-cross-entropy.js';
+import { l1Loss } from '../../losses/l1.js';
+import { weightedSum } from '../../losses/reduce.js';
+import { assignerOptions, samplerOptions, type RPNHeadConfig, type RPNProposalConfig, type RPNTrainConfig } from './config.js';
 
 export interface RPNHeadOptions {
   inChannels: number;
@@ -115,41 +120,48 @@ export class RPNHead extends Module {
     return { anchors, perLevel };
   }
 
-  /** The RPN losses for a batch (targets on the host, losses as differentiable tensors). */
-  loss(out: RPNOutputs, gtBoxes: readonly Float32Array[], metas: readonly ImageMeta[], gtBoxesIgnore: readonly (Float32Array | null)[], train: RPNTrainSettings): RPNLosses {
-    const sizes = featSizes(out.clsScores);
-    const n = metas.length;
-    const { anchors } = this.allAnchors(sizes);
-    const numAnchors = anchors.length / 4;
+  /**
+   * Per-image training targets (mmdet's AnchorHead.get_targets with sampling: assignment, sampled positives and
+   * negatives, encoded deltas) for feature maps of these sizes. `numPos` / `numNeg` are the sample counts.
+   */
+  imageTargets(sizes: readonly FeatSize[], gtBoxes: readonly Float32Array[], metas: readonly ImageMeta[], gtBoxesIgnore: readonly (Float32Array | null)[], train: RPNTrainSettings): RpnImageTargets[] {
+    const { anchors } = this.allAnchors([...sizes]);
     const assigner = new MaxIoUAssigner(train.assigner);
     const sampler = new RandomSampler(train.sampler, this.sampleRng);
+    return metas.map((meta, i) => {
+      const valid = concatFlags(this.anchorGenerator.validFlags(sizes, meta.padShape));
+      return rpnImageTargets(
+        { anchors, validFlags: valid, gtBoxes: gtBoxes[i]!, gtBoxesIgnore: gtBoxesIgnore[i] ?? null, imgShape: meta.imgShape },
+        { assigner, sampler, coder: this.coder, allowedBorder: train.allowedBorder, posWeight: train.posWeight },
+      );
+    });
+  }
+
+  /** The RPN losses for a batch (targets on the host, losses as differentiable tensors). */
+  loss(out: RPNOutputs, gtBoxes: readonly Float32Array[], metas: readonly ImageMeta[], gtBoxesIgnore: readonly (Float32Array | null)[], train: RPNTrainSettings): RPNLosses {
+    const n = metas.length;
+    const targets = this.imageTargets(featSizes(out.clsScores), gtBoxes, metas, gtBoxesIgnore, train);
+    const numAnchors = targets[0]?.labels.length ?? 0;
     const labels = new Float32Array(n * numAnchors);
     const labelW = new Float32Array(n * numAnchors);
     const bboxT = new Float32Array(n * numAnchors * 4);
     const bboxW = new Float32Array(n * numAnchors * 4);
     let avg = 0;
-    for (let i = 0; i < n; i++) {
-      const meta = metas[i]!;
-      const valid = concatFlags(this.anchorGenerator.validFlags(sizes, meta.padShape));
-      const t = rpnImageTargets(
-        { anchors, validFlags: valid, gtBoxes: gtBoxes[i]!, gtBoxesIgnore: gtBoxesIgnore[i] ?? null, imgShape: meta.imgShape },
-        { assigner, sampler, coder: this.coder, allowedBorder: train.allowedBorder, posWeight: train.posWeight },
-      );
+    targets.forEach((t, i) => {
       labels.set(t.labels, i * numAnchors);
       labelW.set(t.labelWeights, i * numAnchors);
       bboxT.set(t.bboxTargets, i * numAnchors * 4);
       bboxW.set(t.bboxWeights, i * numAnchors * 4);
       avg += Math.max(t.numPos, 1) + Math.max(t.numNeg, 1);
-    }
+    });
     return tf.tidy(() => {
       const logits = tf.concat(out.clsScores.map((c) => tf.reshape(c, [n, -1])), 1);
       const deltas = tf.concat(out.bboxPreds.map((c) => tf.reshape(c, [n, -1])), 1);
       const target = tf.tensor2d(labels, [n, numAnchors]);
-      // numerically stable BCE with logits: max(x, 0) - x t + log(1 + exp(-|x|))
-      const bce = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, target)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
-      const lossCls = tf.div(tf.sum(tf.mul(bce, tf.tensor2d(labelW, [n, numAnchors]))), avg);
-      const l1 = tf.abs(tf.sub(deltas, tf.tensor2d(bboxT, [n, numAnchors * 4])));
-      const lossBbox = tf.div(tf.sum(tf.mul(l1, tf.tensor2d(bboxW, [n, numAnchors * 4]))), avg);
+      const bce = binaryCrossEntropyWithLogits(logits, target);
+      const lossCls = weightedSum(bce, tf.tensor2d(labelW, [n, numAnchors]), avg);
+      const l1 = l1Loss(deltas, tf.tensor2d(bboxT, [n, numAnchors * 4]));
+      const lossBbox = weightedSum(l1, tf.tensor2d(bboxW, [n, numAnchors * 4]), avg);
       return {
         loss_rpn_cls: tf.mul(lossCls, this.opts.lossClsWeight) as tf.Scalar,
         loss_rpn_bbox: tf.mul(lossBbox, this.opts.lossBboxWeight) as tf.Scalar,
@@ -184,3 +196,28 @@ function concatFlags(levels: Uint8Array[]): Uint8Array {
 }
 
 export { type ProposalSettings, type Proposals } from './rpn-proposals.js';
+
+/** The head's options from mmdet's `rpn_head` dict. */
+export function rpnHeadOptions(c: RPNHeadConfig): RPNHeadOptions {
+  return {
+    inChannels: c.inChannels,
+    featChannels: c.featChannels,
+    anchorGenerator: { strides: c.anchorGenerator.strides, ratios: c.anchorGenerator.ratios, scales: c.anchorGenerator.scales },
+    targetMeans: c.bboxCoder.targetMeans,
+    targetStds: c.bboxCoder.targetStds,
+    lossClsWeight: c.lossCls.lossWeight,
+    lossBboxWeight: c.lossBbox.lossWeight,
+  };
+}
+
+/** The loss settings from mmdet's `train_cfg.rpn`. */
+export function rpnTrainSettings(t: RPNTrainConfig): RPNTrainSettings {
+  return { assigner: assignerOptions(t.assigner), sampler: samplerOptions(t.sampler), allowedBorder: t.allowedBorder, posWeight: t.posWeight };
+}
+
+/** The proposal settings from mmdet's `train_cfg.rpn_proposal` / `test_cfg.rpn`. */
+export function proposalSettings(p: RPNProposalConfig): ProposalSettings {
+  return { nmsPre: p.nmsPre, maxPerImg: p.maxPerImg, nmsIouThr: p.nms.iouThreshold, minBboxSize: p.minBboxSize };
+}
+
+registerHead<RPNHeadConfig>('RPNHead', (cfg, ctx) => new RPNHead(rpnHeadOptions(cfg), ctx.seed));

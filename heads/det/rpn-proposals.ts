@@ -3,9 +3,14 @@
  * per level keep the nmsPre highest objectness scores (sigmoid), decode their anchors' deltas (clipped to
  * imgShape), drop boxes with width or height <= minBboxSize, then NMS across levels with the level as the
  * group id (boxes of different levels never suppress each other) and keep the maxPerImg best.
+ * Scores are float32 sigmoids in torch's operation order (1 / (1 + exp(-x))), ranked with torch's sort (ties
+ * included, torch-sort.ts); the size filter compares float32 widths with the float32 threshold.
  */
 import { DeltaXYWHBBoxCoder } from '../../core/boxes/delta-xywh-coder.js';
-import { argsortDescending, batchedNms } from '../../core/boxes/nms.js';
+import { batchedNms } from '../../core/boxes/nms.js';
+import { argsortDescending } from '../../core/boxes/torch-sort.js';
+
+const f32 = Math.fround;
 
 export interface ProposalSettings {
   /** Top-k per level before NMS (mmdet nms_pre: 2000 train / 1000 test); <= 0 keeps all. */
@@ -41,7 +46,7 @@ export function rpnImageProposals(levels: readonly LevelOutputs[], imgShape: rea
   levels.forEach((lv, level) => {
     const n = lv.logits.length;
     const sig = new Float32Array(n);
-    for (let i = 0; i < n; i++) sig[i] = 1 / (1 + Math.exp(-lv.logits[i]!));
+    for (let i = 0; i < n; i++) sig[i] = 1 / f32(1 + f32(Math.exp(-lv.logits[i]!)));
     let order: ArrayLike<number>;
     if (s.nmsPre > 0 && s.nmsPre < n) order = argsortDescending(sig).subarray(0, s.nmsPre);
     else order = Int32Array.from({ length: n }, (_, i) => i);
@@ -59,9 +64,10 @@ export function rpnImageProposals(levels: readonly LevelOutputs[], imgShape: rea
   let keptScores = Float32Array.from(scores);
   let ids = Int32Array.from(levelIds);
   if (s.minBboxSize >= 0) {
+    const minSize = f32(s.minBboxSize);
     const keep: number[] = [];
     for (let i = 0; i < keptScores.length; i++) {
-      if (boxes[4 * i + 2]! - boxes[4 * i]! > s.minBboxSize && boxes[4 * i + 3]! - boxes[4 * i + 1]! > s.minBboxSize) keep.push(i);
+      if (f32(boxes[4 * i + 2]! - boxes[4 * i]!) > minSize && f32(boxes[4 * i + 3]! - boxes[4 * i + 1]!) > minSize) keep.push(i);
     }
     if (keep.length !== keptScores.length) {
       const b = new Float32Array(keep.length * 4);

@@ -3,9 +3,10 @@ import { Module } from '../../core/module.js';
 import { Conv2d } from '../../core/layers/index.js';
 import { constant, normal } from '../../core/init.js';
 import { Dropout2d } from './dropout2d.js';
-import { assignFromHost as assignFrom } from '../../core/assign-host.js';
+import { assignFromHost } from '../../core/assign-host.js';
 import { resizeBilinear } from './resize-bilinear.js';
-import { segAccuracyTensor, segCrossEntropy } from './cross-entropy.js';
+import { segAccuracyTensor } from './accuracy.js';
+import { crossEntropyWithIgnore } from '../../losses/cross-entropy.js';
 
 /** What every decode head shares (mmseg's BaseDecodeHead), as plain data. */
 export interface DecodeHeadConfig {
@@ -35,8 +36,8 @@ export abstract class BaseDecodeHead extends Module {
     // Registered first, as mmseg's BaseDecodeHead.__init__ does, so state-dict order matches.
     this.convSeg = this.registerModule('conv_seg', new Conv2d(cfg.channels, cfg.numClasses, 1));
     const shape = this.convSeg.weight.shape;
-    assignFrom(this.convSeg.weight, normal(shape, 0.01));
-    assignFrom(this.convSeg.bias!, constant([cfg.numClasses], 0));
+    assignFromHost(this.convSeg.weight, normal(shape, 0.01));
+    assignFromHost(this.convSeg.bias!, constant([cfg.numClasses], 0));
     this.dropout = cfg.dropoutRatio > 0 ? this.registerModule('dropout', new Dropout2d(cfg.dropoutRatio)) : null;
   }
 
@@ -66,7 +67,7 @@ export abstract class BaseDecodeHead extends Module {
     return tf.tidy(() => {
       const [, h, w] = labels.shape;
       const up = resizeBilinear(logits, [h, w]);
-      const ce = segCrossEntropy(up, labels, { ignoreIndex: this.cfg.ignoreIndex, avgNonIgnore: this.cfg.avgNonIgnore });
+      const ce = crossEntropyWithIgnore(up, labels, { ignoreIndex: this.cfg.ignoreIndex, avgNonIgnore: this.cfg.avgNonIgnore });
       return { loss_ce: tf.mul(ce, this.cfg.lossWeight) as tf.Scalar, acc_seg: segAccuracyTensor(up, labels, this.cfg.ignoreIndex) };
     });
   }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Sequential } from '../../core/layers/index.js';
 import { BaseDecodeHead, type DecodeHeadConfig } from './decode-head.js';
+import { registerHead } from '../../core/registry.js';
 import { ConvModule } from '../../core/layers/conv-module.js';
 
 export interface FCNHeadConfig extends DecodeHeadConfig {
@@ -36,3 +37,5 @@ export class FCNHead extends BaseDecodeHead {
     });
   }
 }
+
+registerHead<FCNHeadConfig>('FCNHead', (cfg) => new FCNHead(cfg));

@@ -5,4 +5,6 @@ export { ConvModule } from '../../core/layers/conv-module.js';
 export { PPM } from './ppm.js';
 export { AdaptiveAvgPool2d, adaptiveBins, adaptiveAvgMatrix } from './adaptive-avg-pool.js';
 export { resizeBilinear, bilinearAxisMatrix } from './resize-bilinear.js';
-export { segCrossEntropy, segAccuracy, segAccuracyTensor } from './cross-entropy.js';
+export { segAccuracy, segAccuracyTensor } from './accuracy.js';
+/** mmseg's CrossEntropyLoss (losses/cross-entropy.ts) under its former name. */
+export { crossEntropyWithIgnore as segCrossEntropy } from '../../losses/cross-entropy.js';

@@ -14,8 +14,8 @@ export function bilinearAxisMatrix(inSize: number, outSize: number): Float32Arra
     const lo = Math.min(Math.floor(src), inSize - 1);
     const hi = lo < inSize - 1 ? lo + 1 : lo;
     const frac = src - lo;
-    m[o * inSize + lo] += 1 - frac;
-    m[o * inSize + hi] += frac;
+    m[o * inSize + lo] = m[o * inSize + lo]! + (1 - frac);
+    m[o * inSize + hi] = m[o * inSize + hi]! + frac;
   }
   return m;
 }
@@ -76,6 +76,6 @@ export function resizeBilinear(x: tf.Tensor4D, size: readonly [number, number]):
 
 function transposeMatrix(m: Float32Array, rows: number, cols: number): Float32Array {
   const t = new Float32Array(m.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c];
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = m[r * cols + c]!;
   return t;
 }

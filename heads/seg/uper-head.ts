@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ModuleList } from '../../core/layers/index.js';
 import { BaseDecodeHead, type DecodeHeadConfig } from './decode-head.js';
+import { registerHead } from '../../core/registry.js';
 import { ConvModule } from '../../core/layers/conv-module.js';
 import { PPM } from './ppm.js';
 import { resizeBilinear } from './resize-bilinear.js';
@@ -57,3 +58,5 @@ export class UPerHead extends BaseDecodeHead {
     });
   }
 }
+
+registerHead<UPerHeadConfig>('UPerHead', (cfg) => new UPerHead(cfg));

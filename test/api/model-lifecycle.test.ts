@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../core/backend.js';
 import { getConfig } from '../../configs/index.js';
-import { MaskRCNN } from '../../models/mask-rcnn.js';
-import { buildEncoderDecoder, type EncoderDecoderConfig } from '../../models/encoder-decoder.js';
-import type { MaskRCNNConfig } from '../../models/mask-rcnn-config.js';
+import { MaskRCNN } from '../../models/detector/mask-rcnn.js';
+import { buildEncoderDecoder, type EncoderDecoderConfig } from '../../models/segmentor/encoder-decoder.js';
+import type { MaskRCNNConfig } from '../../models/detector/mask-rcnn-config.js';
 import type { Module } from '../../core/module.js';
 
 /** Building a model allocates exactly one tensor per parameter and buffer, and dispose() frees them all. */

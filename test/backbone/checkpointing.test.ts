@@ -5,12 +5,13 @@ import { registerAllGradients } from '../../core/kernels/register-gradients.js';
 import { seedDropoutMasks } from '../../core/layers/dropout.js';
 import { manualSeed } from '../../core/rng.js';
 import { MilaBackbone } from '../../backbones/mila/backbone.js';
-import { milaConfig, parseMilaModelArg } from '../../backbones/mila/config.js';
+import { milaConfig, parseMilaModelArg, type MilaBackboneConfig } from '../../backbones/mila/config.js';
 import { AdamW } from '../../train/adamw.js';
 import { applyOverrides, configNames, getConfig } from '../../configs/index.js';
-import { buildDetBackbone } from '../../models/mask-rcnn.js';
-import type { DetBackboneConfig } from '../../models/mask-rcnn-config.js';
-import { buildSegBackbone, type SegBackboneConfig } from '../../models/segmentor-backbone.js';
+import { buildDetBackbone } from '../../models/detector/mask-rcnn.js';
+import type { DetBackboneConfig } from '../../models/detector/mask-rcnn-config.js';
+import type { SegBackboneConfig } from '../../models/segmentor/encoder-decoder.js';
+import { BACKBONES } from '../../core/registry.js';
 
 // Two blocks in stage 1 (so one checkpointed block feeds another) and drop-path on: the recomputation must
 // replay the forward's masks for the gradients to match.
@@ -74,12 +75,12 @@ describe('MILA backbone with useCheckpoint (per-block gradient checkpointing)', 
     expect(detBackbone.layers.items.every((s) => s.useCheckpoint)).toBe(true);
     detBackbone.dispose();
     const seg = applyOverrides(getConfig('upernet_mila_micro_128x128_2k_ade20k'), ['model.backbone.useCheckpoint=true']);
-    const segBackbone = buildSegBackbone((seg.model as { backbone: SegBackboneConfig }).backbone) as MilaBackbone;
+    const segBackbone = BACKBONES.build((seg.model as { backbone: SegBackboneConfig }).backbone, undefined) as MilaBackbone;
     expect(segBackbone.layers.items.every((s) => s.useCheckpoint)).toBe(true);
     segBackbone.dispose();
     // A config saved before the option existed (no key) builds with it off.
-    const { useCheckpoint: _, ...old } = (getConfig('upernet_mila_micro_128x128_2k_ade20k').model as { backbone: SegBackboneConfig & { type: 'MILA' } }).backbone;
-    const oldBackbone = buildSegBackbone(old as SegBackboneConfig) as MilaBackbone;
+    const { useCheckpoint: _, ...old } = (getConfig('upernet_mila_micro_128x128_2k_ade20k').model as { backbone: MilaBackboneConfig }).backbone;
+    const oldBackbone = BACKBONES.build(old as SegBackboneConfig, undefined) as MilaBackbone;
     expect(oldBackbone.layers.items.some((s) => s.useCheckpoint)).toBe(false);
     oldBackbone.dispose();
   });

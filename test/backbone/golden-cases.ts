@@ -4,8 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors } from '../../core/checkpoint/safetensors.js';
 import type { HostTensor } from '../../core/host-tensor.js';
 import type { MilaConfig } from '../../backbones/mila/config.js';
+import { GOLDEN_MILA } from '../fixtures/paths.js';
 
-export const GOLDEN_DIR = join(import.meta.dirname, '../../../shared/golden/mila');
+export const GOLDEN_DIR = GOLDEN_MILA;
 export const WEIGHTS = {
   pth: join(GOLDEN_DIR, 'tiny_det_64/tiny_det_64.pth'),
   safetensors: join(GOLDEN_DIR, 'tiny_det_64/tiny_det_64.safetensors'),

@@ -6,6 +6,7 @@ import { zipSync } from 'fflate';
 import { readPth } from '../../core/checkpoint/pth.js';
 import { loadCheckpoint } from '../../core/checkpoint/load.js';
 import { toFloat32 } from '../../core/host-tensor.js';
+import { GOLDEN_MILA } from '../fixtures/paths.js';
 
 const FIX = join(import.meta.dirname, 'fixtures');
 const tmp = mkdtempSync(join(tmpdir(), 'mila-pth-'));
@@ -63,7 +64,7 @@ describe('readPth (torch.save zip format)', () => {
   });
 
   it('reads the golden MILA checkpoint ({"model": sd}) with its int64 BatchNorm counters', () => {
-    const sd = readPth('../shared/golden/mila/tiny_det_64/tiny_det_64.pth');
+    const sd = readPth(join(GOLDEN_MILA, 'tiny_det_64/tiny_det_64.pth'));
     expect(sd.size).toBe(200); // meta.json: keys 200
     expect(sd.get('patch_embed.conv1.norm.num_batches_tracked')).toMatchObject({ dtype: 'int64', shape: [] });
     expect(sd.get('layers.2.blocks.1.attn.rope.rotations')!.shape).toEqual([4, 4, 32, 2]);

@@ -6,9 +6,10 @@ import { readSafetensors, readSafetensorsFile, writeSafetensors } from '../../co
 import { loadCheckpoint } from '../../core/checkpoint/load.js';
 import { readPth } from '../../core/checkpoint/pth.js';
 import type { StateDict } from '../../core/host-tensor.js';
+import { GOLDEN_MILA } from '../fixtures/paths.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mila-st-'));
-const GOLDEN = '../shared/golden/mila/tiny_det_64';
+const GOLDEN = join(GOLDEN_MILA, 'tiny_det_64');
 
 describe('safetensors', () => {
   it('round-trips every dtype, shape and metadata', () => {

@@ -91,6 +91,8 @@ describe('mila train / test / infer on a tiny synthetic COCO dataset', () => {
     const r = await runMila('train', CONFIG, '--work-dir', workDir, ...COMMON, '--set', ...TRAIN_SET, 'runner.max=2');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain(`trained ${CONFIG}: 2 iterations`);
+    // mmdet's log line: the RCNN accuracy is printed with the losses.
+    expect(r.out + r.err).toMatch(/loss_cls: \d+\.\d{4}, acc: \d+\.\d{4}, loss_bbox: \d+\.\d{4}, loss_mask: \d+\.\d{4}, loss: \d+\.\d{4}/);
     for (const it of [1, 2]) {
       const base = path.join(workDir, `iter_${it}`);
       expect(existsSync(`${base}.safetensors`)).toBe(true);
@@ -106,7 +108,9 @@ describe('mila train / test / infer on a tiny synthetic COCO dataset', () => {
     const log = readFileSync(path.join(workDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const trainLog = log.filter((l) => l.mode === 'train');
     expect(trainLog.map((l) => l.iter)).toEqual([1, 2]);
-    for (const l of trainLog) for (const k of ['loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'loss_bbox', 'loss_mask', 'loss']) expect(Number.isFinite(l[k])).toBe(true);
+    for (const l of trainLog) for (const k of ['loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'loss_bbox', 'loss_mask', 'acc', 'loss']) expect(Number.isFinite(l[k]), k).toBe(true);
+    // acc (percent, logged) is not part of the summed loss.
+    for (const l of trainLog) expect(l.loss).toBeCloseTo(l.loss_rpn_cls + l.loss_rpn_bbox + l.loss_cls + l.loss_bbox + l.loss_mask, 4);
   });
 
   it('test prints the bbox and segm tables and writes COCO results with compressed RLE', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ade20kDataset } from '../../datasets/ade20k/ade20k-dataset.js';
-import { encodeLabelPng } from '../../datasets/ade20k/label-png.js';
+import { encodeLabelPng } from '../../core/io/label-png.js';
 import { CocoInstances } from '../../datasets/coco/coco-instances.js';
 import { BatchOrder } from '../../datasets/loader/batch-order.js';
 import { detLoader } from '../../datasets/loader/data-loader.js';

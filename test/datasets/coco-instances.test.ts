@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CocoInstances } from '../../datasets/coco/coco-instances.js';
+import { COCO_DUMMY } from '../fixtures/paths.js';
 
-const ANN = join(__dirname, '../../../shared/data/coco_dummy/annotations/instances_val2017.json');
+const ANN = COCO_DUMMY;
 
 /**
  * Expected values from pycocotools 2.0 (COCO, mask.frPyObjects/merge/decode) with mmdet 2.x

@@ -10,7 +10,7 @@ import { detNormalize } from '../../datasets/transforms/det-normalize.js';
 import { rescaleSize } from '../../datasets/transforms/rescale-size.js';
 import { autoAugment } from '../../datasets/transforms/auto-augment.js';
 import { collateDet } from '../../datasets/loader/collate.js';
-import type { DetSample } from '../../datasets/types.js';
+import type { DetSample } from '../../core/types/data.js';
 import { ScriptedRng } from './scripted-rng.js';
 
 /** A 10x16 sample: one box [2, 3, 10, 8] whose mask fills rows 3..7, cols 2..9, and one small box. */
@@ -150,6 +150,34 @@ describe('detection transforms', () => {
     const a = autoAugment([[detResize({ imgScale: [[20, 12]] })], [detResize({ imgScale: [[40, 24]] })]]);
     expect(a.apply(sample(), new ScriptedRng([0.3]))!.img.width).toBe(19);
     expect(a.apply(sample(), new ScriptedRng([0.7]))!.img.width).toBe(38);
+  });
+
+  it('Resize(override) after resize and crop keeps only its own scale factor, as mmdet (MLLA crop policy)', () => {
+    // 10x16 -> 12x19 (factors 19/16, 1.2) -> 8x8 crop at (0, 0) -> 16x16 (factor 2 on both axes).
+    const policy = buildDetPipeline([
+      { type: 'Resize', imgScale: [[20, 12]], keepRatio: true },
+      { type: 'RandomCrop', cropType: 'absolute', cropSize: [8, 8], allowNegativeCrop: true },
+      { type: 'Resize', imgScale: [[32, 16]], keepRatio: true, override: true },
+    ]);
+    const rng = new ScriptedRng([0, 0]);
+    const s = policy.apply(sample(), rng)!;
+    expect(rng.used).toBe(2);
+    expect([s.img.height, s.img.width]).toEqual([16, 16]);
+    expect(s.meta.imgShape).toEqual([16, 16]);
+    // mmdet: scale_factor = [2, 2, 2, 2]; composing with the first resize would give 2.375 / 2.4.
+    expect(s.meta.scaleFactor).toEqual([2, 2, 2, 2]);
+    // The box [2, 3, 10, 8] went to [2.375, 3.6, 8 (clipped), 8 (clipped)] and doubles.
+    expect(Array.from(s.gtBoxes.subarray(0, 4))).toEqual([f(2 * f(2 * f(1.1875))), f(2 * f(3 * f(1.2))), 16, 16]);
+  });
+
+  it('a second Resize without override is refused when the pipeline is built (mmdet asserts per sample)', () => {
+    const crop = { type: 'RandomCrop', cropType: 'absolute', cropSize: [8, 8], allowNegativeCrop: true } as const;
+    expect(() => buildDetPipeline([{ type: 'Resize', imgScale: [[20, 12]] }, crop, { type: 'Resize', imgScale: [[32, 16]] }])).toThrow(/pipeline\[2\] Resize: an earlier Resize .*override: true/);
+    // ...also after an AutoAugment one of whose policies resizes.
+    const aa = { type: 'AutoAugment', policies: [[crop], [{ type: 'Resize', imgScale: [[20, 12]] }]] } as const;
+    expect(() => buildDetPipeline([aa, { type: 'Resize', imgScale: [[32, 16]] }])).toThrow(/pipeline\[1\] Resize/);
+    expect(() => buildDetPipeline([aa, { type: 'Resize', imgScale: [[32, 16]], override: true }])).not.toThrow();
+    expect(() => buildDetPipeline(DET_TRAIN_MLLA_3X)).not.toThrow();
   });
 
   it('the MLLA 3x pipeline is deterministic under a seed and its outputs are padded to 32', () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeLabelPng, encodeLabelPng } from '../../datasets/ade20k/label-png.js';
+import { decodeLabelPng, encodeLabelPng } from '../../core/io/label-png.js';
 import { decodeImageBytes } from '../../datasets/image/decode-image.js';
 import { resizeBilinearU8 } from '../../datasets/image/resize-bilinear.js';
 import { resizeNearestPlanesU8 } from '../../datasets/image/resize-nearest.js';

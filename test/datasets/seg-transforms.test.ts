@@ -9,7 +9,7 @@ import { segPad } from '../../datasets/transforms/seg-pad.js';
 import { segRandomCrop } from '../../datasets/transforms/seg-random-crop.js';
 import { segRandomFlip } from '../../datasets/transforms/seg-random-flip.js';
 import { segResize } from '../../datasets/transforms/seg-resize.js';
-import type { SegSample } from '../../datasets/types.js';
+import type { SegSample } from '../../core/types/data.js';
 import { ScriptedRng } from './scripted-rng.js';
 
 function seg(h: number, w: number, label: (y: number, x: number) => number, pixel = (i: number) => (i * 5) % 256): SegSample {

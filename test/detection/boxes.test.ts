@@ -6,7 +6,7 @@ import { RandomSampler } from '../../core/boxes/random-sampler.js';
 import { batchedNms, nms } from '../../core/boxes/nms.js';
 import { mapBoxesBack, mapBoxesForward } from '../../core/boxes/box-mapping.js';
 import { Rng } from '../../core/rng.js';
-import type { ImageMeta } from '../../datasets/types.js';
+import type { ImageMeta } from '../../core/types/data.js';
 
 const close = (a: ArrayLike<number>, b: number[], digits = 5) => {
   expect(a.length).toBe(b.length);

@@ -1,6 +1,6 @@
 /** A small deterministic detection batch for model tests: bright rectangles on noise, with boxes and masks. */
 import { Rng } from '../../core/rng.js';
-import type { BitmapMasks, DetBatch, ImageMeta } from '../../datasets/types.js';
+import type { BitmapMasks, DetBatch, ImageMeta } from '../../core/types/data.js';
 
 export function rectangleBatch(n: number, size: number, boxesPerImage: number[][], numClasses: number, seed = 1): DetBatch {
   const rng = new Rng(seed);

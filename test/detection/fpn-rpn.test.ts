@@ -6,7 +6,7 @@ import { FPN } from '../../necks/fpn.js';
 import { RPNHead, type RPNHeadOptions, type RPNTrainSettings } from '../../heads/det/rpn-head.js';
 import { rpnImageProposals } from '../../heads/det/rpn-proposals.js';
 import { DeltaXYWHBBoxCoder } from '../../core/boxes/delta-xywh-coder.js';
-import type { ImageMeta } from '../../datasets/types.js';
+import type { ImageMeta } from '../../core/types/data.js';
 
 beforeAll(async () => {
   await initBackend('cpu', { quiet: true });

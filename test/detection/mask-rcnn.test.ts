@@ -5,9 +5,9 @@ import { registerAllGradients } from '../../core/kernels/register-gradients.js';
 import { Module } from '../../core/module.js';
 import { Conv2d } from '../../core/layers/index.js';
 import { manualSeed } from '../../core/rng.js';
-import type { Backbone, ShapeSpec } from '../../backbones/contract.js';
-import { MaskRCNN } from '../../models/mask-rcnn.js';
-import { customDetBackbone, maskRcnnModel } from '../../models/mask-rcnn-config.js';
+import type { Backbone, ShapeSpec } from '../../core/types/backbone.js';
+import { MaskRCNN } from '../../models/detector/mask-rcnn.js';
+import { customDetBackbone, maskRcnnModel } from '../../models/detector/mask-rcnn-config.js';
 import { AdamW } from '../../train/adamw.js';
 import { paramSettings } from '../../train/param-groups.js';
 import { trainStep } from '../../train/train-step.js';
@@ -70,11 +70,16 @@ describe('Mask R-CNN heads on a custom (non-MILA) backbone', () => {
     expect(model.namedChildren().map(([k]) => k)).toEqual(['backbone', 'neck', 'rpn_head', 'roi_head']);
   });
 
-  it('a training step returns the five mmdet losses and leaves the tensor count unchanged; the loss falls over 20 steps', () => {
+  it('a training step returns the five mmdet losses and acc and leaves the tensor count unchanged; the loss falls over 20 steps', () => {
     const opt = new AdamW(paramSettings(model, OPT), { betas: [0.9, 0.999], eps: 1e-8 });
     const first = trainStep(model, opt, batch, 1e-3, null);
-    expect(Object.keys(first.terms).sort()).toEqual(['loss_bbox', 'loss_cls', 'loss_mask', 'loss_rpn_bbox', 'loss_rpn_cls']);
+    expect(Object.keys(first.terms).sort()).toEqual(['acc', 'loss_bbox', 'loss_cls', 'loss_mask', 'loss_rpn_bbox', 'loss_rpn_cls']);
     for (const v of Object.values(first.terms)) expect(Number.isFinite(v)).toBe(true);
+    // acc is a percentage over the sampled RoIs and is only logged: the differentiated loss is the sum of the five losses.
+    expect(first.terms.acc).toBeGreaterThanOrEqual(0);
+    expect(first.terms.acc).toBeLessThanOrEqual(100);
+    const { acc: _acc, ...losses5 } = first.terms;
+    expect(first.loss).toBeCloseTo(Object.values(losses5).reduce((a, b) => a + b, 0), 5);
     // an untrained RPN with zero-mean outputs sits near ln 2; the RoI classifier near ln(K + 1)
     expect(first.terms.loss_rpn_cls).toBeGreaterThan(0.5);
     expect(first.terms.loss_rpn_cls).toBeLessThan(0.9);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
 import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
 import { loadExperiment } from '../../train/experiment.js';
-import { createTask } from '../../train/tasks.js';
+import { createTask } from '../../tasks/create-task.js';
 import { runMila } from '../cli/run-mila.js';
 
 const CONFIG = 'mask_rcnn_mila_tiny_fpn_synthetic';

@@ -18,7 +18,7 @@ import {
   rleToString,
   toBbox,
   type RleJson,
-} from '../../eval/mask/index.js';
+} from '../../core/mask/index.js';
 import { GOLDEN_COCO } from './golden-paths.js';
 
 interface GoldenRecord {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { mapInWorkers } from '../../core/workers/shard-pool.js';
+import { mapInWorkers } from '../../core/workers/worker-pool.js';
 import { compiledTaskModule } from '../../core/workers/dist-module.js';
 
 const TASK = fileURLToPath(new URL('./fixtures/handed-out-counter-task.mjs', import.meta.url));
@@ -24,6 +24,6 @@ describe('mapInWorkers look-ahead', () => {
 
   it('worker tasks load dist/: a missing compiled module is a one-line error telling to build', () => {
     expect(() => compiledTaskModule('models/no-such-task.js')).toThrow(/^--workers > 1 needs the compiled dist[/\\]models[/\\]no-such-task\.js; run `npm run build` first \(or pass --workers 1\)$/);
-    expect(compiledTaskModule('core/workers/shard-pool.js')).toMatch(/^file:\/\/.*\/dist\/core\/workers\/shard-pool\.js$/);
+    expect(compiledTaskModule('core/workers/worker-pool.js')).toMatch(/^file:\/\/.*\/dist\/core\/workers\/worker-pool\.js$/);
   });
 });

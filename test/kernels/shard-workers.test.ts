@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
-import { mapInWorkers, parseWorkerCount } from '../../core/workers/shard-pool.js';
+import { mapInWorkers, parseWorkerCount } from '../../core/workers/worker-pool.js';
 import { NATIVE_ENV, nativeAddon } from '../../core/native/addon.js';
 
 const TASK = fileURLToPath(new URL('./fixtures/square-sum-task.mjs', import.meta.url));

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
-import { segAccuracy, segCrossEntropy } from '../../heads/seg/cross-entropy.js';
+import { segAccuracy } from '../../heads/seg/accuracy.js';
+import { crossEntropyWithIgnore as segCrossEntropy } from '../../losses/cross-entropy.js';
 
 beforeAll(async () => {
   await initBackend('cpu', { quiet: true });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
-import { EncoderDecoder } from '../../models/encoder-decoder.js';
+import { EncoderDecoder } from '../../models/segmentor/encoder-decoder.js';
 import { UPERNET_MILA_B, UPERNET_MILA_S, UPERNET_MILA_T } from '../../configs/upernet.js';
 
 beforeAll(async () => {

@@ -7,12 +7,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
 import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
-import { readLabelPng } from '../../eval/miou/label-png.js';
-import { EncoderDecoder } from '../../models/encoder-decoder.js';
+import { readLabelPngFile as readLabelPng } from '../../core/io/label-png.js';
+import { EncoderDecoder } from '../../models/segmentor/encoder-decoder.js';
+import type { UPerHead } from '../../heads/seg/uper-head.js';
 import { UPERNET_TINYCONV } from '../../configs/upernet.js';
 import { runMila } from '../cli/run-mila.js';
-import { listAde20kSplit } from '../../models/segmentor-ade20k-split.js';
-import { evaluateSegmentor } from '../../models/segmentor-evaluate.js';
+import { listAde20kSplit } from '../../datasets/ade20k/ade20k-split.js';
+import { evaluateSegmentor } from '../../tasks/segmentation/evaluate.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mila-seg-test-'));
 const root = path.join(tmp, 'ADEChallengeData2016');
@@ -44,7 +45,7 @@ beforeAll(async () => {
   }
   // A model that predicts class 1 everywhere: the classifier has zero weights and a bias favouring class 1.
   const model = new EncoderDecoder(UPERNET_TINYCONV.model);
-  const seg = model.decodeHead.convSeg;
+  const seg = (model.decodeHead as UPerHead).convSeg;
   seg.weight.assign(tf.zerosLike(seg.weight));
   const bias = new Float32Array(150);
   bias[1] = 10;

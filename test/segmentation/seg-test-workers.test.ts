@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
 import { writeSafetensors } from '../../core/checkpoint/safetensors.js';
-import { readLabelPng } from '../../eval/miou/label-png.js';
-import { EncoderDecoder } from '../../models/encoder-decoder.js';
+import { readLabelPngFile as readLabelPng } from '../../core/io/label-png.js';
+import { EncoderDecoder } from '../../models/segmentor/encoder-decoder.js';
+import type { UPerHead } from '../../heads/seg/uper-head.js';
 import { UPERNET_TINYCONV } from '../../configs/upernet.js';
 import { runMila } from '../cli/run-mila.js';
 
@@ -43,7 +44,7 @@ beforeAll(async () => {
   // above): its predictions vary over pixels and images and are right on part of them, so any mix-up of
   // image order between workers, or any difference in the per-image computation, changes the metrics.
   const model = new EncoderDecoder(UPERNET_TINYCONV.model);
-  const seg = model.decodeHead.convSeg;
+  const seg = (model.decodeHead as UPerHead).convSeg;
   seg.weight.assign(tf.mul(seg.weight, 50));
   seg.bias!.assign(tf.tensor1d(Array.from({ length: 150 }, (_, c) => (c < 4 ? 0 : -1e4))));
   writeSafetensors(ckpt, model.stateDict());

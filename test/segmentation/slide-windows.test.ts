@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../core/backend.js';
-import { slideWindows, windowCounts } from '../../models/segmentor-slide-windows.js';
-import { slideInferenceLogits } from '../../models/segmentor-inference.js';
-import type { EncoderDecoder } from '../../models/encoder-decoder.js';
+import { slideWindows, windowCounts } from '../../models/segmentor/slide-windows.js';
+import { slideInferenceLogits } from '../../models/segmentor/inference.js';
+import type { EncoderDecoder } from '../../models/segmentor/encoder-decoder.js';
 
 beforeAll(async () => {
   await initBackend('cpu', { quiet: true });

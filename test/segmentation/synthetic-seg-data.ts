@@ -1,4 +1,4 @@
-import type { SegBatch } from '../../datasets/types.js';
+import type { SegBatch } from '../../core/types/data.js';
 import { Rng } from '../../core/rng.js';
 
 /** Colours of the synthetic classes; the image is the class colour plus noise, so a small net can learn it. */

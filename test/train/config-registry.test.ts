@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { configNames, getConfig, resolveConfig } from '../../configs/index.js';
-import { detPipelineSpecs, segPipelineSpecs } from '../../train/config-pipeline.js';
+import { detPipelineSpecs, segPipelineSpecs } from '../../tasks/config-pipeline.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mila-cfg-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,7 +44,7 @@ describe('config pipelines to loader transform specs', () => {
       },
     ];
     expect(detPipelineSpecs(test, 'data.test.pipeline')).toEqual([
-      { type: 'Resize', imgScale: [[1333, 800]], multiscaleMode: 'value', keepRatio: true },
+      { type: 'Resize', imgScale: [[1333, 800]], multiscaleMode: 'value', keepRatio: true, override: false },
       { type: 'Normalize', mean: [1, 2, 3], std: [4, 5, 6] },
       { type: 'Pad', sizeDivisor: 32, size: undefined },
     ]);
@@ -55,6 +55,8 @@ describe('config pipelines to loader transform specs', () => {
     expect(specs.map((s) => s.type)).toEqual(['RandomFlip', 'AutoAugment', 'Normalize', 'Pad']);
     const aa = specs[1] as { policies: { type: string }[][] };
     expect(aa.policies.map((p) => p.map((s) => s.type))).toEqual([['Resize'], ['Resize', 'RandomCrop', 'Resize']]);
+    // the official second Resize has override=True (mmdet then keeps only its scale_factor)
+    expect(aa.policies[1]!.map((s) => (s as { override?: boolean }).override)).toEqual([false, undefined, true]);
   });
 
   it('maps the mmseg ADE20K pipelines', () => {

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { classColor, drawDetections } from '../../train/draw-detections.js';
-import { toCocoResults, type DetectionResult } from '../../train/detection-result.js';
-import { rleFromJson } from '../../eval/mask/index.js';
+import { classColor, drawDetections } from '../../tasks/detection/draw-detections.js';
+import type { DetectionResult } from '../../core/types/detection-result.js';
+import { toCocoResults } from '../../eval/coco/detection-results.js';
+import { rleFromJson } from '../../core/mask/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mila-draw-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyOverrides, parseOverrideValue } from '../../configs/overrides.js';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 
 const cfg = () => ({
   name: 'x',

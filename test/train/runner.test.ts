@@ -1,26 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../core/backend.js';
+import { describe, expect, it } from 'vitest';
 import { manualSeed } from '../../core/rng.js';
 import { Runner, lastCheckpointIn } from '../../train/runner.js';
-import { TinyModel, tinyConfig, tinyData } from './tiny-model.js';
+import { TinyModel, tinyConfig, tinyData, useCpuAndTmpDirs } from './tiny-model.js';
 
-const dirs: string[] = [];
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'mila-runner-'));
-  dirs.push(d);
-  return d;
-};
-
-beforeAll(async () => {
-  await initBackend('cpu', { quiet: true });
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tmp = useCpuAndTmpDirs('mila-runner-');
 
 function weights(m: TinyModel): Record<string, number[]> {
   return Object.fromEntries(m.namedParameters().map(([k, v]) => [k, Array.from(v.dataSync())]));

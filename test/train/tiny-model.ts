@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll } from 'vitest';
+import { initBackend } from '../../core/backend.js';
 import { Module } from '../../core/module.js';
 import { Dropout, LayerNorm, Linear } from '../../core/layers/index.js';
 import { Rng, defaultRng } from '../../core/rng.js';
@@ -74,5 +79,23 @@ export function tinyConfig(over: Partial<ExperimentConfig['runner']> = {}): Expe
     evaluation: { metrics: [] },
     seed: 7,
     backboneWeights: null,
+    customImports: [],
+    customHooks: [],
+  };
+}
+
+/** For a test file: the cpu backend, and a maker of temporary folders removed after its tests. */
+export function useCpuAndTmpDirs(prefix: string): () => string {
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    await initBackend('cpu', { quiet: true });
+  });
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return () => {
+    const d = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(d);
+    return d;
   };
 }

@@ -45,7 +45,7 @@ const transposeKernel = nativeBackendKernel('Transpose', ({ inputs, attrs }, add
 const sliceKernel = nativeBackendKernel('Slice', ({ inputs, attrs }, addon, backend) => {
   const { x } = inputs as { x: TensorInfo };
   const { begin, size } = attrs as unknown as tf.SliceAttrs;
-  const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+  const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size) as [number[], number[]];
   tf.slice_util.assertParamsValid(x as tf.Tensor, b, s);
   const inStrides = contiguousStrides(x.shape);
   return copyOut(addon, backend, x, s, inStrides, b.reduce((acc, v, d) => acc + v * inStrides[d]!, 0));

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../../../core/module.js';
 import { Conv2d, ConvTranspose2d, ModuleList } from '../../../core/layers/index.js';
 import { constant, kaimingNormalFanOut } from '../../../core/init.js';
-import { assignParam } from './param-init.js';
+import { assignFromHost } from '../../../core/assign-host.js';
+import { binaryCrossEntropyWithLogits } from '../../../losses/binary-cross-entropy.js';
 
 /** mmcv's ConvModule without norm: a `conv` child (so names read `convs.0.conv.weight`) followed by ReLU. */
 export class ConvReLU extends Module {
@@ -12,8 +13,8 @@ export class ConvReLU extends Module {
     super();
     this.conv = this.registerModule('conv', new Conv2d(inChannels, outChannels, kernelSize, { padding }));
     // mmcv ConvModule.init_weights: kaiming_normal (fan_out, relu), zero bias.
-    assignParam(this.conv.weight, kaimingNormalFanOut(this.conv.weight.shape, outChannels * kernelSize * kernelSize));
-    assignParam(this.conv.bias!, constant(this.conv.bias!.shape, 0));
+    assignFromHost(this.conv.weight, kaimingNormalFanOut(this.conv.weight.shape, outChannels * kernelSize * kernelSize));
+    assignFromHost(this.conv.bias!, constant(this.conv.bias!.shape, 0));
   }
 
   forward(x: tf.Tensor): tf.Tensor {
@@ -49,10 +50,10 @@ export class FCNMaskHead extends Module {
     this.convLogits = this.registerModule('conv_logits', new Conv2d(c, this.numClasses, 1));
     // FCNMaskHead.init_weights: kaiming_normal (fan_out, relu) for upsample and conv_logits, zero biases.
     // torch's fan_out of a ConvTranspose2d weight [in, out, k, k] is in * k * k.
-    assignParam(this.upsample.weight, kaimingNormalFanOut(this.upsample.weight.shape, (n > 0 ? c : inC) * 4));
-    assignParam(this.upsample.bias!, constant(this.upsample.bias!.shape, 0));
-    assignParam(this.convLogits.weight, kaimingNormalFanOut(this.convLogits.weight.shape, this.numClasses));
-    assignParam(this.convLogits.bias!, constant(this.convLogits.bias!.shape, 0));
+    assignFromHost(this.upsample.weight, kaimingNormalFanOut(this.upsample.weight.shape, (n > 0 ? c : inC) * 4));
+    assignFromHost(this.upsample.bias!, constant(this.upsample.bias!.shape, 0));
+    assignFromHost(this.convLogits.weight, kaimingNormalFanOut(this.convLogits.weight.shape, this.numClasses));
+    assignFromHost(this.convLogits.bias!, constant(this.convLogits.bias!.shape, 0));
   }
 
   /** [R, 14, 14, C] -> [R, 28, 28, numClasses] logits. */
@@ -88,8 +89,6 @@ export function maskHeadLoss(maskPred: tf.Tensor4D, targets: Float32Array, label
     if (r === 0) return tf.scalar(0);
     const x = pickClassMaps(maskPred, labels);
     const t = tf.tensor3d(targets, [r, s, s]);
-    // Numerically stable BCE with logits: max(x, 0) - x t + log(1 + exp(-|x|)).
-    const loss = tf.add(tf.sub(tf.relu(x), tf.mul(x, t)), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
-    return tf.mean(loss) as tf.Scalar;
+    return tf.mean(binaryCrossEntropyWithLogits(x, t)) as tf.Scalar;
   });
 }

@@ -35,45 +35,91 @@ export interface RoiAlignOptions {
   aligned?: boolean;
 }
 
+const f32 = Math.fround;
+
 /**
  * The weights of one axis: `start` is the box start in feature coordinates (already scaled and shifted),
- * `length` the box length, `size` the feature axis length, `out` the number of output bins.
+ * `length` the box length, `size` the feature axis length, `out` the number of output bins. Bin size, grid
+ * count and sample positions are float32 in the kernel's operation order (they decide which pixels are read);
+ * the per-axis weights are summed in doubles.
  */
 export function axisWeights(start: number, length: number, size: number, out: number, samplingRatio: number): AxisWeights {
-  const bin = length / out;
-  const grid = samplingRatio > 0 ? samplingRatio : Math.ceil(length / out);
+  const bin = f32(length / out);
+  // mmcv: ceilf(roi_height / pooled_height), the same float32 quotient as the bin size
+  const grid = samplingRatio > 0 ? samplingRatio : Math.ceil(bin);
+  const positions = samplePositions(start, bin, grid, out);
   // Collect (bin, index, weight) triples first, so the window can be sized to exactly what is touched.
   const entries: number[] = [];
   let lo = Infinity;
   let hi = -Infinity;
-  for (let p = 0; p < out; p++) {
-    for (let i = 0; i < grid; i++) {
-      const s = start + p * bin + ((i + 0.5) * bin) / grid;
-      // mmcv's bilinear_interpolate: a sample beyond one pixel outside the map contributes nothing...
-      if (s < -1 || s > size) continue;
-      // ...and one just outside reads the border pixel.
-      let v = s <= 0 ? 0 : s;
-      let low = Math.floor(v);
-      let high: number;
-      if (low >= size - 1) {
-        low = high = size - 1;
-        v = low;
-      } else {
-        high = low + 1;
-      }
-      const l = v - low;
-      entries.push(p, low, (1 - l) / grid, p, high, l / grid);
-      if (low < lo) lo = low;
-      if (high > hi) hi = high;
-    }
+  for (let k = 0; k < positions.length; k++) {
+    const smp = axisSample(positions[k]!, size);
+    if (!smp) continue;
+    const p = Math.floor(k / grid);
+    entries.push(p, smp.low, smp.lowWeight / grid, p, smp.high, smp.highWeight / grid);
+    if (smp.low < lo) lo = smp.low;
+    if (smp.high > hi) hi = smp.high;
   }
   if (entries.length === 0) return { start: 0, size: 1, weights: new Float64Array(out) };
   const windowSize = hi - lo + 1;
   const weights = new Float64Array(out * windowSize);
   for (let k = 0; k < entries.length; k += 3) {
-    weights[entries[k]! * windowSize + entries[k + 1]! - lo] += entries[k + 2]!;
+    const at = entries[k]! * windowSize + entries[k + 1]! - lo;
+    weights[at] = weights[at]! + entries[k + 2]!;
   }
   return { start: lo, size: windowSize, weights };
+}
+
+/** The sample coordinates of one axis, bin-major: roi_start + p * bin + (i + .5) * bin / grid, in float32. */
+export function samplePositions(start: number, bin: number, grid: number, out: number): Float32Array {
+  const pos = new Float32Array(out * grid);
+  for (let p = 0; p < out; p++) {
+    const binStart = f32(start + f32(p * bin));
+    for (let i = 0; i < grid; i++) pos[p * grid + i] = f32(binStart + f32(f32((i + 0.5) * bin) / grid));
+  }
+  return pos;
+}
+
+/** One axis of mmcv's bilinear_interpolate at coordinate `c`: the two pixels read and their float32 weights. */
+export interface AxisSample {
+  low: number;
+  high: number;
+  lowWeight: number;
+  highWeight: number;
+}
+
+/** null for a sample beyond one pixel outside the map (it contributes nothing); one just outside reads the border. */
+export function axisSample(c: number, size: number): AxisSample | null {
+  if (c < -1 || c > size) return null;
+  let v = c <= 0 ? 0 : c;
+  let low = Math.trunc(v);
+  let high: number;
+  if (low >= size - 1) {
+    low = high = size - 1;
+    v = low;
+  } else {
+    high = low + 1;
+  }
+  const l = f32(v - low);
+  return { low, high, lowWeight: f32(1 - l), highWeight: l };
+}
+
+/** A RoI row [batch_idx, x1, y1, x2, y2] in feature coordinates, as mmcv's kernel computes them in float32. */
+export function roiGeometry(rois: ArrayLike<number>, r: number, spatialScale: number, aligned: boolean): { x1: number; y1: number; w: number; h: number } {
+  const scale = f32(spatialScale);
+  const offset = aligned ? 0.5 : 0;
+  const x1 = f32(f32(rois[r * 5 + 1]! * scale) - offset);
+  const y1 = f32(f32(rois[r * 5 + 2]! * scale) - offset);
+  let w = f32(f32(f32(rois[r * 5 + 3]! * scale) - offset) - x1);
+  let h = f32(f32(f32(rois[r * 5 + 4]! * scale) - offset) - y1);
+  if (!aligned) {
+    // mmcv (aligned=False) forces malformed RoIs to be 1x1.
+    w = Math.max(w, 1);
+    h = Math.max(h, 1);
+  } else if (!(w >= 0 && h >= 0)) {
+    throw new Error(`heads/det/roi/roi-align: RoI ${r} has negative width or height (x2 < x1 or y2 < y1)`);
+  }
+  return { x1, y1, w, h };
 }
 
 /**
@@ -84,55 +130,11 @@ export function roiAlignWeights(rois: ArrayLike<number>, height: number, width: 
   if (rois.length % 5 !== 0) throw new Error(`heads/det/roi/roi-align: rois must have 5 values per row, got ${rois.length} values`);
   const [oh, ow] = opts.outSize;
   const sr = opts.samplingRatio ?? 0;
-  const offset = (opts.aligned ?? true) ? 0.5 : 0;
   const n = rois.length / 5;
   const out: RoiWeights[] = new Array(n);
   for (let r = 0; r < n; r++) {
-    const b = rois[r * 5]!;
-    const x1 = rois[r * 5 + 1]! * opts.spatialScale - offset;
-    const y1 = rois[r * 5 + 2]! * opts.spatialScale - offset;
-    let w = rois[r * 5 + 3]! * opts.spatialScale - offset - x1;
-    let h = rois[r * 5 + 4]! * opts.spatialScale - offset - y1;
-    if (offset === 0) {
-      // mmcv (aligned=False) forces malformed RoIs to be 1x1.
-      w = Math.max(w, 1);
-      h = Math.max(h, 1);
-    } else if (!(w >= 0 && h >= 0)) {
-      throw new Error(`heads/det/roi/roi-align: RoI ${r} has negative width or height (x2 < x1 or y2 < y1)`);
-    }
-    out[r] = { batchIndex: b, y: axisWeights(y1, h, height, oh, sr), x: axisWeights(x1, w, width, ow, sr) };
+    const { x1, y1, w, h } = roiGeometry(rois, r, opts.spatialScale, opts.aligned ?? true);
+    out[r] = { batchIndex: rois[r * 5]!, y: axisWeights(y1, h, height, oh, sr), x: axisWeights(x1, w, width, ow, sr) };
   }
   return out;
-}
-
-/**
- * RoIAlign of a single-channel host map (row-major `height x width`) for one RoI's weights: the reference
- * path mask targets use (mmdet's BitmapMasks.crop_and_resize runs RoIAlign on the binary gt mask).
- */
-export function roiAlignHostSingle(map: ArrayLike<number>, width: number, rw: RoiWeights, outSize: [number, number], out: Float32Array, outOffset = 0): void {
-  const [oh, ow] = outSize;
-  const { y, x } = rw;
-  // Contract x first for every window row, then y: the separable form of the bin average.
-  const rowsByQ = new Float64Array(y.size * ow);
-  for (let i = 0; i < y.size; i++) {
-    const rowBase = (y.start + i) * width + x.start;
-    for (let q = 0; q < ow; q++) {
-      let s = 0;
-      for (let j = 0; j < x.size; j++) {
-        const wx = x.weights[q * x.size + j]!;
-        if (wx !== 0) s += wx * map[rowBase + j]!;
-      }
-      rowsByQ[i * ow + q] = s;
-    }
-  }
-  for (let p = 0; p < oh; p++) {
-    for (let q = 0; q < ow; q++) {
-      let s = 0;
-      for (let i = 0; i < y.size; i++) {
-        const wy = y.weights[p * y.size + i]!;
-        if (wy !== 0) s += wy * rowsByQ[i * ow + q]!;
-      }
-      out[outOffset + p * ow + q] = s;
-    }
-  }
 }

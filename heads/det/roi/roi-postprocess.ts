@@ -1,6 +1,6 @@
 import { batchedNms, flipBoxes, type DeltaXYWHBBoxCoder } from '../../../core/boxes/index.js';
-import type { BitmapMasks, ImageMeta } from '../../../datasets/types.js';
-import type { MaskRCNNTestConfig } from '../../../models/mask-rcnn-config.js';
+import type { BitmapMasks, ImageMeta } from '../../../core/types/data.js';
+import type { RcnnTestConfig } from '../config.js';
 import { pasteMask } from './paste-mask.js';
 
 export interface ImageDetections {
@@ -26,7 +26,7 @@ export function bboxPostprocess(
   metas: readonly ImageMeta[],
   coder: DeltaXYWHBBoxCoder,
   numClasses: number,
-  cfg: MaskRCNNTestConfig['rcnn'],
+  cfg: RcnnTestConfig,
 ): ImageDetections[] {
   const k1 = numClasses + 1;
   // torch compares the float32 scores with the threshold in float32.

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../../../core/module.js';
 import { Linear, ModuleList } from '../../../core/layers/index.js';
 import { constant, normal, xavierUniform } from '../../../core/init.js';
-import { assignParam } from './param-init.js';
+import { assignFromHost } from '../../../core/assign-host.js';
 
 export interface Shared2FCBBoxHeadOptions {
   /** Foreground classes; fc_cls predicts numClasses + 1 with background last (mmdet 2.x). */
@@ -45,13 +45,13 @@ export class Shared2FCBBoxHead extends Module {
     this.fcReg = this.registerModule('fc_reg', new Linear(fcOut, 4 * this.numClasses));
     // mmdet init_cfg: Xavier-uniform shared fcs, Normal(0.01) fc_cls, Normal(0.001) fc_reg; zero biases.
     for (const fc of this.sharedFcs.items) {
-      assignParam(fc.weight, xavierUniform(fc.weight.shape, fc.inFeatures, fc.outFeatures));
-      assignParam(fc.bias!, constant(fc.bias!.shape, 0));
+      assignFromHost(fc.weight, xavierUniform(fc.weight.shape, fc.inFeatures, fc.outFeatures));
+      assignFromHost(fc.bias!, constant(fc.bias!.shape, 0));
     }
-    assignParam(this.fcCls.weight, normal(this.fcCls.weight.shape, 0.01));
-    assignParam(this.fcCls.bias!, constant(this.fcCls.bias!.shape, 0));
-    assignParam(this.fcReg.weight, normal(this.fcReg.weight.shape, 0.001));
-    assignParam(this.fcReg.bias!, constant(this.fcReg.bias!.shape, 0));
+    assignFromHost(this.fcCls.weight, normal(this.fcCls.weight.shape, 0.01));
+    assignFromHost(this.fcCls.bias!, constant(this.fcCls.bias!.shape, 0));
+    assignFromHost(this.fcReg.weight, normal(this.fcReg.weight.shape, 0.001));
+    assignFromHost(this.fcReg.bias!, constant(this.fcReg.bias!.shape, 0));
   }
 
   /** `roiFeats` [R, 7, 7, C] (NHWC) -> class logits and deltas. */

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Module } from '../../../core/module.js';
-import { Rng } from '../../../core/rng.js';
+import { ReseedableRng, Rng } from '../../../core/rng.js';
+import { registerHead } from '../../../core/registry.js';
 import { DeltaXYWHBBoxCoder, MaxIoUAssigner, RandomSampler, type SamplingResult } from '../../../core/boxes/index.js';
-import type { BitmapMasks, ImageMeta } from '../../../datasets/types.js';
-import type { MaskRCNNTestConfig, MaskRCNNTrainConfig, RoIHeadConfig } from '../../../models/mask-rcnn-config.js';
-import type { DetectionResult } from '../../../train/detection-result.js';
+import type { BitmapMasks, ImageMeta } from '../../../core/types/data.js';
+import { assignerOptions, samplerOptions, type RcnnTestConfig, type RcnnTrainConfig, type RoIHeadConfig } from '../config.js';
+import type { DetectionResult } from '../../../core/types/detection-result.js';
 import { bboxHeadLoss } from './bbox-loss.js';
 import { bboxTargets } from './bbox-targets.js';
 import { FCNMaskHead, maskHeadLoss } from './fcn-mask-head.js';
@@ -13,8 +14,7 @@ import { bboxPostprocess, maskPostprocess } from './roi-postprocess.js';
 import { Shared2FCBBoxHead } from './shared2fc-bbox-head.js';
 import { SingleRoIExtractor } from './single-roi-extractor.js';
 
-export type RcnnTrainConfig = MaskRCNNTrainConfig['rcnn'];
-export type RcnnTestConfig = MaskRCNNTestConfig['rcnn'];
+export type { RcnnTestConfig, RcnnTrainConfig };
 
 /** What the RoI head needs of a training batch (host arrays, boxes x1y1x2y2 in imgShape coordinates). */
 export interface RoiTrainTargets {
@@ -29,6 +29,8 @@ export interface RoiLosses {
   loss_cls: tf.Scalar;
   loss_bbox: tf.Scalar;
   loss_mask: tf.Scalar;
+  /** Classification accuracy of the sampled RoIs in percent (mmdet's `acc`; logged, not a loss). */
+  acc: tf.Scalar;
 }
 
 /** Rows [batch_idx, x1, y1, x2, y2] for per-image box lists (mmdet's bbox2roi). */
@@ -61,6 +63,7 @@ export class StandardRoIHead extends Module {
   readonly coder: DeltaXYWHBBoxCoder;
   private readonly assigner: MaxIoUAssigner;
   private readonly sampler: RandomSampler;
+  private readonly sampleRng: ReseedableRng;
 
   constructor(
     readonly cfg: RoIHeadConfig,
@@ -88,17 +91,14 @@ export class StandardRoIHead extends Module {
     this.bboxRoiExtractor = ext(cfg.bboxRoiExtractor);
     this.maskRoiExtractor = ext(cfg.maskRoiExtractor);
     this.coder = new DeltaXYWHBBoxCoder({ means: bh.bboxCoder.targetMeans, stds: bh.bboxCoder.targetStds });
-    const a = trainCfg.assigner;
-    this.assigner = new MaxIoUAssigner({
-      posIouThr: a.posIouThr,
-      negIouThr: a.negIouThr,
-      minPosIou: a.minPosIou,
-      matchLowQuality: a.matchLowQuality,
-      ignoreIofThr: a.ignoreIofThr,
-      gtMaxAssignAll: a.gtMaxAssignAll,
-    });
-    const s = trainCfg.sampler;
-    this.sampler = new RandomSampler({ num: s.num, posFraction: s.posFraction, negPosUb: s.negPosUb, addGtAsProposals: s.addGtAsProposals }, rng);
+    this.assigner = new MaxIoUAssigner(assignerOptions(trainCfg.assigner));
+    this.sampleRng = new ReseedableRng(rng);
+    this.sampler = new RandomSampler(samplerOptions(trainCfg.sampler), this.sampleRng);
+  }
+
+  /** Restart the RoI sampler's stream (the runner does so per iteration, so a resumed run samples the same RoIs). */
+  reseedSampling(seed: number): void {
+    this.sampleRng.reseed(seed);
   }
 
   /** Assign and sample each image's proposals (n * 4, host) against its gts, as mmdet's forward_train. */
@@ -122,7 +122,7 @@ export class StandardRoIHead extends Module {
     return tf.tidy(() => {
       const boxFeats = this.bboxRoiExtractor.forward(feats, rois);
       const { clsScore, bboxPred } = this.bboxHead.forward(boxFeats);
-      const { loss_cls, loss_bbox } = bboxHeadLoss(clsScore, bboxPred, targets, this.numClasses);
+      const { loss_cls, loss_bbox, acc } = bboxHeadLoss(clsScore, bboxPred, targets, this.numClasses);
 
       const posRois = bbox2roi(results.map((r) => r.posBboxes));
       const numPos = posRois.length / 5;
@@ -148,7 +148,8 @@ export class StandardRoIHead extends Module {
         }
         lossMask = maskHeadLoss(maskPred, maskTgt, posLabels);
       }
-      return { loss_cls, loss_bbox, loss_mask: lossMask };
+      // in mmdet's order (bbox_head.loss gives loss_cls, acc, loss_bbox), which is the log line's order
+      return { loss_cls, acc, loss_bbox, loss_mask: lossMask };
     });
   }
 
@@ -203,3 +204,5 @@ function concatBoxes(a: Float32Array, b: Float32Array): Float32Array {
   out.set(b, a.length);
   return out;
 }
+
+registerHead<RoIHeadConfig>('StandardRoIHead', (cfg, ctx) => new StandardRoIHead(cfg, ctx.trainCfg as RcnnTrainConfig, ctx.testCfg as RcnnTestConfig, new Rng(ctx.seed)));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeltaXYWHBBoxCoder } from '../../../core/boxes/index.js';
-import type { ImageMeta } from '../../../datasets/types.js';
+import type { ImageMeta } from '../../../core/types/data.js';
 import { bboxPostprocess } from '../../../heads/det/roi/roi-postprocess.js';
 
 const meta = (flip: boolean): ImageMeta => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ImageMeta } from '../../../datasets/types.js';
+import type { ImageMeta } from '../../../core/types/data.js';
 import { maskTargets } from '../../../heads/det/roi/mask-target.js';
 import { pasteMask } from '../../../heads/det/roi/paste-mask.js';
 import { maskPostprocess } from '../../../heads/det/roi/roi-postprocess.js';

@@ -3,9 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../core/backend.js';
 import { registerAllGradients } from '../../../core/kernels/register-gradients.js';
 import { Rng } from '../../../core/rng.js';
-import type { ImageMeta } from '../../../datasets/types.js';
+import type { ImageMeta } from '../../../core/types/data.js';
 import { StandardRoIHead } from '../../../heads/det/roi/standard-roi-head.js';
-import { maskRcnnModel, milaDetBackbone } from '../../../models/mask-rcnn-config.js';
+import { maskRcnnModel, milaDetBackbone } from '../../../models/detector/mask-rcnn-config.js';
 
 const NUM_CLASSES = 3;
 
