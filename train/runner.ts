@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
 import { basename, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { ExperimentConfig } from '../configs/types.js';
@@ -11,6 +12,7 @@ import { scheduledLr, type ScheduleProgress } from './lr-schedule.js';
 import { paramSettings } from './param-groups.js';
 import { Progress } from './progress.js';
 import { trainStep, type StepResult } from './train-step.js';
+import { outOfMemoryError } from './out-of-memory.js';
 import { CheckpointHook } from './hooks/checkpoint-hook.js';
 import { EvalHook, type Evaluate } from './hooks/eval-hook.js';
 import { priorityValue, type HookPoint, type PriorityName, type RunnerHook } from './hooks/hook.js';
@@ -350,7 +352,16 @@ export class Runner<B> {
           // Models with their own sampling streams (Mask R-CNN's RPN/RoI samplers) restart them per iteration too.
           (model as Partial<ReseedableModel>).reseedSampling?.(seed);
           await this.callHook('beforeTrainIter');
-          const step = trainStep(model, this.optimizer, next.value, this.lr, config.optimizer.gradClip?.maxNorm ?? null);
+          let step: StepResult;
+          try {
+            step = trainStep(model, this.optimizer, next.value, this.lr, config.optimizer.gradClip?.maxNorm ?? null);
+          } catch (e) {
+            throw outOfMemoryError(e, {
+              config: config.name, iteration: this.completed + 1, backend: tf.getBackend(),
+              batchShape: (next.value as { shape?: number[] }).shape,
+              useCheckpoint: (config.model as { backbone?: { useCheckpoint?: boolean } }).backbone?.useCheckpoint === true,
+            });
+          }
           this.completed += 1;
           const tEnd = performance.now();
           if (this.opts.deadline !== undefined && Date.now() > this.opts.deadline && this.completed < this.stopAtIter) {
