@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../../core/backend.js';
+import { autoBackendOrder, initBackend } from '../../core/backend.js';
 import { registerAllGradients } from '../../core/kernels/register-gradients.js';
 import { manualSeed } from '../../core/rng.js';
 import { NATIVE_ENV } from '../../core/native/addon.js';
@@ -103,6 +103,13 @@ function smallUperNet(dropoutRatio = 0.1): EncoderDecoder {
   cfg.auxiliaryHead = { ...cfg.auxiliaryHead!, inChannels: [64], channels: 8, numClasses: 4 };
   return new EncoderDecoder(cfg).train();
 }
+
+describe('auto', () => {
+  it('tries the native backend before wasm for training only (inference stays on wasm, which is faster there)', () => {
+    expect(autoBackendOrder(true)).toEqual(['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu']);
+    expect(autoBackendOrder(false)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'native', 'cpu']);
+  });
+});
 
 describe.skipIf(process.env[NATIVE_ENV] === '0')('the native backend trains as wasm and cpu do', () => {
   beforeAll(async () => {
