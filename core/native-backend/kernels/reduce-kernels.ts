@@ -21,9 +21,11 @@ function reductionView(shape: number[], axes: number[]): { outer: number; reduce
 function minMaxKernel(name: 'Max' | 'Min'): tf.KernelFunc {
   return nativeBackendKernel(name, ({ inputs, attrs }, addon, backend) => {
     const { x } = inputs as { x: tf.TensorInfo };
-    const { reductionIndices, keepDims } = attrs as unknown as tf.MaxAttrs;
+    // tfjs names the axes `reductionIndices` for Max but `axis` for Min.
+    const { keepDims } = attrs as unknown as tf.MaxAttrs;
+    const axes = name === 'Max' ? (attrs as unknown as tf.MaxAttrs).reductionIndices : (attrs as unknown as tf.MinAttrs).axis;
     if (x.dtype !== 'float32') return undefined;
-    const v = reductionView(x.shape, tf.util.parseAxisParam(reductionIndices, x.shape));
+    const v = reductionView(x.shape, tf.util.parseAxisParam(axes, x.shape));
     if (!v || v.reduce === 0) return undefined;
     const shape = keepDims ? x.shape.map((d, i) => (i >= v.first && i <= v.last ? 1 : d)) : x.shape.filter((_, i) => i < v.first || i > v.last);
     const out = newOutput(backend, shape, 'float32');
