@@ -65,7 +65,7 @@ const round = (x: number, digits: number) => Number(x.toFixed(digits));
 async function runChild(name: string, opts: Options): Promise<void> {
   const entry = BENCH_ENTRIES.find((e) => e.name === name);
   if (!entry) throw new Error(`bench: no entry named ${name}`);
-  const backend = await initBackend(opts.backend, { quiet: true });
+  const backend = await initBackend(opts.backend, { quiet: true, training: name.includes('train_step') });
   let prepared;
   try {
     prepared = await entry.prepare();

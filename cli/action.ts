@@ -22,8 +22,9 @@ export function action<A extends unknown[]>(name: string, fn: (...args: A) => Pr
   };
 }
 
-export async function setupBackend(opts: BackendOption): Promise<string> {
-  return initBackend(opts.backend);
+/** The backend a command asked for (`auto` unless --backend / MILA_BACKEND); `training` for `mila train`. */
+export async function setupBackend(opts: BackendOption, training = false): Promise<string> {
+  return initBackend(opts.backend, { training });
 }
 
 /** Options of the commands that build a model from a config. */

@@ -71,7 +71,7 @@ export function registerWasmExtraKernels(): void {
   install('wasm', WASM_EXTRA_KERNELS);
 }
 
-/** Register the cpu kernel replacements above (idempotent). */
-export function registerCpuExtraKernels(): void {
-  install('cpu', CPU_EXTRA_KERNELS);
+/** Register the cpu kernel replacements above (idempotent) on `cpu`, or on a backend built on its kernels (`native`). */
+export function registerCpuExtraKernels(backendName = 'cpu'): void {
+  install(backendName, CPU_EXTRA_KERNELS);
 }

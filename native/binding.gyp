@@ -15,7 +15,11 @@
         "src/layer-norm.cc",
         "src/linear-attention.cc",
         "src/optimizer.cc",
-        "src/batch-norm.cc"
+        "src/batch-norm.cc",
+        "src/tensor-copy.cc",
+        "src/tensor-math.cc",
+        "src/tensor-reduce.cc",
+        "src/resize.cc"
       ],
       "dependencies": ["mila_isa_avx512", "mila_isa_avx2", "mila_isa_generic", "mila_isa_avx512_layout"],
       "defines": ["NAPI_VERSION=8"],

@@ -76,6 +76,7 @@ async function trainInLockedDir(cfg: ExperimentConfig, opts: TrainOptions, log: 
   // From here the data may hold loader worker threads: every exit path, a refused config included, closes
   // them, or the process would stay alive after its error.
   let runner: Runner<unknown> | null = null;
+  let failed = false;
   try {
     for (const note of (data as Partial<{ notes: string[] }>).notes ?? []) log(note);
     log(`${cfg.name}: ${task.model.numParameters().toLocaleString('en-US')} parameters, ${data.batchesPerEpoch} batches per epoch of ${cfg.data.samplesPerGpu}, runner ${cfg.runner.type} x ${cfg.runner.max}`);
@@ -100,12 +101,19 @@ async function trainInLockedDir(cfg: ExperimentConfig, opts: TrainOptions, log: 
     const result = await runner.run();
     return { task, result, workDir: opts.workDir, lastCheckpoint: result.checkpoints.at(-1) ?? lastCheckpointIn(opts.workDir) };
   } catch (err) {
+    failed = true;
     // After a WebAssembly trap (memory access out of bounds, Aborted()) the backend's heap cannot be trusted:
     // freeing tensors there can spin forever. The process is about to end, so the optimizer is left as it is.
-    if (err instanceof WebAssembly.RuntimeError) runner = null;
+    if (err instanceof WebAssembly.RuntimeError || (err instanceof Error && err.cause instanceof WebAssembly.RuntimeError)) runner = null;
     throw err;
   } finally {
-    runner?.dispose();
+    // The loader's worker threads first: left running they keep the process alive after an error.
     await data.close?.();
+    try {
+      runner?.dispose();
+    } catch (e) {
+      // After a failed step (a wasm abort leaves the heap unusable) freeing can fail too; the first error is the one to report.
+      if (!failed) throw e;
+    }
   }
 }

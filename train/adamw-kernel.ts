@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { KernelHost } from '../core/kernels/kernel-host.js';
+import { HOST_MEMORY_BACKENDS, KernelHost } from '../core/kernels/kernel-host.js';
 import { nativeAddon } from '../core/native/addon.js';
 
 /** One AdamW step of one parameter as a single kernel: inputs p, m, v, g; outputs [p', m', v']. */
@@ -56,9 +56,9 @@ const adamwKernel: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return outs;
 };
 
-/** Register the fused step for the wasm and cpu backends (idempotent); other backends use the composite. */
+/** Register the fused step for the wasm, cpu and native backends (idempotent); other backends use the composite. */
 export function registerAdamWKernel(): void {
-  for (const backendName of ['wasm', 'cpu']) {
+  for (const backendName of HOST_MEMORY_BACKENDS) {
     if (tf.getKernel(ADAMW_KERNEL, backendName) === undefined) {
       tf.registerKernel({ kernelName: ADAMW_KERNEL, backendName, kernelFunc: adamwKernel });
     }

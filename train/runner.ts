@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
 import { basename, join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { ExperimentConfig } from '../configs/types.js';
@@ -12,6 +13,7 @@ import { scheduledLr, type ScheduleProgress } from './lr-schedule.js';
 import { paramSettings } from './param-groups.js';
 import { Progress } from './progress.js';
 import { NonFiniteStepError, trainStep, type StepResult } from './train-step.js';
+import { outOfMemoryError } from './out-of-memory.js';
 import { CheckpointHook } from './hooks/checkpoint-hook.js';
 import { EvalHook, type Evaluate } from './hooks/eval-hook.js';
 import { priorityValue, type HookPoint, type PriorityName, type RunnerHook } from './hooks/hook.js';
@@ -375,7 +377,13 @@ export class Runner<B> {
           try {
             step = trainStep(model, this.optimizer, next.value, this.lr, config.optimizer.gradClip?.maxNorm ?? null);
           } catch (err) {
-            if (!(err instanceof NonFiniteStepError)) throw err;
+            if (!(err instanceof NonFiniteStepError)) {
+              throw outOfMemoryError(err, {
+                config: config.name, iteration: this.completed + 1, backend: tf.getBackend(),
+                batchShape: (next.value as { shape?: number[] }).shape,
+                useCheckpoint: (config.model as { backbone?: { useCheckpoint?: boolean } }).backbone?.useCheckpoint === true,
+              });
+            }
             // No hook runs after a non-finite step: nothing is saved past the last finite one.
             throw new UserError(
               `iteration ${this.completed + 1}: ${err.message}; stopped before the optimizer step, ${this.lastCheckpointPhrase()}; a lower optimizer.lr may help`,

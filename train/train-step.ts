@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainableModel } from '../models/types.js';
 import type { AdamW } from './adamw.js';
 import { clipGradNorm, globalGradNorm, nonFiniteGradients } from './grad-clip.js';
+import { variableGradsFreeing } from '../core/tape-backprop.js';
 
 export interface StepResult {
   /** Every term the model returned, as numbers (losses and logged extras such as accuracies). */
@@ -28,7 +29,8 @@ export class NonFiniteStepError extends Error {
  */
 export function trainStep<B>(model: TrainableModel<B>, optimizer: AdamW, batch: B, lr: number, maxGradNorm: number | null): StepResult {
   const kept: Record<string, tf.Scalar> = {};
-  const { value, grads } = tf.variableGrads(() => {
+  // Frees activations and intermediate gradients during the backward pass (tf.variableGrads holds all of them to the end).
+  const { value, grads } = variableGradsFreeing(() => {
     const terms = model.forwardTrain(batch);
     const lossNames = Object.keys(terms).filter((k) => k.includes('loss'));
     if (lossNames.length === 0) throw new Error(`forwardTrain returned no loss term (got ${Object.keys(terms).join(', ') || 'nothing'})`);

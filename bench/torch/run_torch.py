@@ -1,7 +1,9 @@
 """PyTorch side of `npm run bench -- --vs-torch`: times one workload, prints one JSON line.
 
 usage: run_torch.py <workload> <size...> --name <entry name> [--threads 2] [--runs 5] [--cpu-time]
-workloads: backbone S | train_step S | block_mila N | block_softmax N | upernet S | mask_rcnn H W
+workloads: backbone S | train_step S | block_mila N | block_softmax N | upernet S | mask_rcnn H W | upernet_train S
+(upernet_train: the official mmseg UperNet with MLLA-T, batch 2, 150 classes; needs MMREF_DEPS / MMREF_MLLA, see
+mmseg_upernet.py; skipped with the reason otherwise)
 """
 import argparse
 import json
@@ -25,11 +27,18 @@ def timed(fn, runs, clock, budget_s=4.0):
 
 
 def workload(kind, sizes):
+    """(function to time, None) or (None, why it cannot run here)."""
     torch.manual_seed(0)
+    if kind == 'upernet_train':
+        import mmseg_upernet
+        why = mmseg_upernet.available()
+        if why:
+            return None, why
+        return mmseg_upernet.train_step_fn(sizes[0]), None
     if kind == 'backbone':
         s = sizes[0]
         model, x = MllaBackbone().eval(), torch.randn(1, 3, s, s)
-        return lambda: model(x)
+        return lambda: model(x), None
     if kind == 'train_step':
         s = sizes[0]
         model, x = MllaBackbone().train(), torch.randn(1, 3, s, s)
@@ -40,13 +49,13 @@ def workload(kind, sizes):
             loss = sum((o * o).mean() for o in model(x))
             loss.backward()
             opt.step()
-        return step
+        return step, None
     if kind in ('block_mila', 'block_softmax'):
         n = sizes[0]
         block = (MllaBlock(64, 2) if kind == 'block_mila' else SoftmaxBlock(64, 2)).eval()
         x = torch.randn(1, n * n, 64)
-        return lambda: block(x, n, n)
-    return None
+        return lambda: block(x, n, n), None
+    return None, f'no PyTorch {kind} in bench/torch'
 
 
 def main():
@@ -59,11 +68,11 @@ def main():
     p.add_argument('--cpu-time', action='store_true', help='time by process CPU time (summed over threads)')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    fn = workload(a.kind, a.sizes)
+    fn, why = workload(a.kind, a.sizes)
     if fn is None:
-        print(json.dumps({'name': a.name, 'backend': 'torch', 'skipped': f'no PyTorch {a.kind} in bench/torch'}))
+        print(json.dumps({'name': a.name, 'backend': 'torch', 'skipped': why}))
         return
-    with torch.no_grad() if a.kind != 'train_step' else torch.enable_grad():
+    with torch.no_grad() if a.kind not in ('train_step', 'upernet_train') else torch.enable_grad():
         ms, runs = timed(fn, a.runs, time.process_time if a.cpu_time else time.perf_counter)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({'name': a.name, 'backend': f'torch {torch.__version__} ({a.threads} threads)', 'ms': round(ms, 1), 'runs': runs, 'gflops': None, 'rss_mb': round(rss_mb), **({'clock': 'cpu'} if a.cpu_time else {})}))

@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .option('--score-thr <t>', 'draw detections scoring at least this', '0.3')
     .option('--set <key=value...>', 'override config keys', [])
     .option('--import <module>', IMPORT_HELP, collectImport, [] as string[])
-    .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
+    .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|native|wasm|cpu')
     .option('--workers <n>', 'worker threads sharing the images, each with its own backend and model (default: the number of cores; 1 = in this thread)')
     .option('--no-progress', 'no progress bar')
     .addOption(shardOption())

@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .option('--data <dir>', 'the synthetic dataset folder (written if absent)', MAIN_JOB_DATA.root)
     .option('--time-limit <minutes>', 'stop training early so that everything ends within this many minutes', '15')
     .option('--set <key=value...>', 'override keys of the mask_rcnn_mila_main_job config', [])
-    .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
+    .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|native|wasm|cpu')
     .option('--no-progress', 'no progress bars (log lines only)')
     .action(
       action('start', async (opts: StartCliOptions) => {

@@ -24,13 +24,13 @@ export function register(program: Command): void {
     .option('--backbone-weights <file>', 'ImageNet checkpoint (.pth/.safetensors, or zoo:mila_t_in1k ...) loaded into backbone.* before training')
     .option('--set <key=value...>', 'override config keys, e.g. --set optimizer.lr=2e-4 runner.max=2 (values parsed as JSON)', [])
     .option('--import <module>', IMPORT_HELP, collectImport, [] as string[])
-    .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|wasm|cpu')
+    .option('--backend <name>', 'tfjs backend: auto|tensorflow-gpu|tensorflow|native|wasm|cpu')
     .option('--no-progress', 'no progress bar (log lines only)')
     .action(
       action('train', async (configArg: string, opts: TrainCliOptions) => {
         const cfg = loadExperiment(configArg, opts.set, opts.import);
         if (opts.backboneWeights) cfg.backboneWeights = opts.backboneWeights;
-        await setupBackend(opts);
+        await setupBackend(opts, true);
         const workDir = opts.workDir ?? join('work_dirs', cfg.name);
         const out = await runTraining(cfg, { workDir, resume: opts.resume, progress: opts.progress });
         const last = out.result.evals.at(-1);

@@ -13,7 +13,7 @@ export const FUSED_ENV = 'MILA_FUSED';
 let gradientsRegistered = false;
 
 /** Register every fused kernel on `backendName` (which ones the ops use: core/fused/fused-ops.ts). */
-export function registerFusedKernels(backendName: 'wasm' | 'cpu'): void {
+export function registerFusedKernels(backendName: string): void {
   if (envVar(FUSED_ENV) === '0') return;
   for (const { name, kernelFunc } of FUSED_KERNELS) {
     if (tf.getKernel(name, backendName) === undefined) tf.registerKernel({ kernelName: name, backendName, kernelFunc });

@@ -2,6 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 
 type TensorInfo = tf.TensorInfo;
 
+/** Backends whose tensor memory a KernelHost reaches as typed arrays (kernels written on it register for these). */
+export const HOST_MEMORY_BACKENDS: readonly string[] = ['wasm', 'cpu', 'native'];
+
+/** A backend that hands out output arrays from a pool (the native backend, core/native-backend/). */
+interface PooledBackend {
+  allocateValues(dtype: 'float32' | 'int32' | 'bool', length: number, zeroed: boolean): Float32Array | Int32Array | Uint8Array;
+}
+
 /**
  * What a kernel written for this package needs from the backend it runs on: call the backend's own
  * registered kernels (so composite kernels reuse its fast matmul, slice, pad...), read inputs and
@@ -41,13 +49,18 @@ export class KernelHost {
     return this.call('Reshape', { x }, { shape });
   }
 
-  /** A new float32 output; its contents are set through `f32` after all other allocations. */
-  allocFloat32(shape: number[]): TensorInfo {
+  /**
+   * A new float32 output; its contents are set through `f32` after all other allocations. Zero-filled unless
+   * `uninitialised` (for kernels that write every element: the native backend then skips clearing reused memory).
+   */
+  allocFloat32(shape: number[], uninitialised = false): TensorInfo {
     const size = tf.util.sizeFromShape(shape);
     if (this.isWasm) {
       return (this.backend as unknown as { makeOutput(s: number[], d: string): TensorInfo }).makeOutput(shape, 'float32');
     }
-    const dataId = this.backend.write(new Float32Array(size), shape, 'float32');
+    const pooled = this.backend as unknown as Partial<PooledBackend>;
+    const values = pooled.allocateValues ? pooled.allocateValues('float32', size, !uninitialised) : new Float32Array(size);
+    const dataId = this.backend.write(values, shape, 'float32');
     return { dataId, shape, dtype: 'float32' };
   }
 
@@ -57,7 +70,9 @@ export class KernelHost {
     const shape = [...x.shape];
     if (this.isWasm) return (this.backend as unknown as { makeOutput(s: number[], d: string): TensorInfo }).makeOutput(shape, x.dtype);
     const size = tf.util.sizeFromShape(shape);
-    const values = x.dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
+    const pooled = this.backend as unknown as Partial<PooledBackend>;
+    const dtype = x.dtype as 'int32' | 'bool';
+    const values = pooled.allocateValues ? pooled.allocateValues(dtype, size, true) : dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
     return { dataId: this.backend.write(values, shape, x.dtype), shape, dtype: x.dtype };
   }
 

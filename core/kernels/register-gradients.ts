@@ -1,5 +1,6 @@
 import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { installLeanGradientSaves } from './lean-saves.js';
 
 /**
  * tfjs-core registers no gradient functions by itself: the `@tensorflow/tfjs` umbrella package does it
@@ -21,7 +22,10 @@ export async function resolve(specifier, context, next) {
 
 let loading: Promise<void> | undefined;
 
-/** Register every tfjs-core gradient function (idempotent; resolves once they are registered). */
+/**
+ * Register every tfjs-core gradient function, with our leaner saves for the backward pass (lean-saves.ts).
+ * Idempotent; resolves once they are registered.
+ */
 export function registerAllGradients(): Promise<void> {
   loading ??= (async () => {
     register(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`);
@@ -29,6 +33,7 @@ export function registerAllGradients(): Promise<void> {
     // it, and test runners do not transform its ~400 files one by one (vitest: 10 s instead of 1 s).
     const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js');
     await import(`data:text/javascript,import ${JSON.stringify(pathToFileURL(entry).href)};`);
+    installLeanGradientSaves();
   })();
   return loading;
 }

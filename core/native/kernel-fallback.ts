@@ -64,8 +64,15 @@ type TensorInfo = tf.TensorInfo;
  * native kernels are switched off, or `compute` returns undefined (a case it does not support).
  */
 export function withFallback(kernelName: string, compute: (args: KernelArgs, addon: NativeKernelAddon) => TensorInfo | undefined): tf.KernelFunc {
+  return withAddonFallback(kernelName, nativeKernelAddon, compute);
+}
+
+/** withFallback for kernels that need another part of the addon (`addonOf` says whether it is there). */
+export function withAddonFallback<A>(
+  kernelName: string, addonOf: () => A | undefined, compute: (args: KernelArgs, addon: A) => TensorInfo | TensorInfo[] | undefined,
+): tf.KernelFunc {
   return (args) => {
-    const addon = nativeKernelAddon();
+    const addon = addonOf();
     if (enabled && addon) {
       const out = compute(args, addon);
       if (out !== undefined) {

@@ -34,7 +34,7 @@ export const NATIVE_KERNELS: ReadonlyArray<{ name: string; kernelFunc: tf.Kernel
  * the addon is present; nothing is registered without the addon or with MILA_WASM_STOCK=1 (the
  * benchmark's "before"). Idempotent.
  */
-export function registerNativeKernels(backendName: 'wasm' | 'cpu'): void {
+export function registerNativeKernels(backendName: string): void {
   if (envVar(STOCK_KERNELS_ENV) === '1' || nativeKernelAddon() === undefined) return;
   for (const { name, kernelFunc } of NATIVE_KERNELS) {
     const current = tf.getKernel(name, backendName);

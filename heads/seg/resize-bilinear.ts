@@ -41,6 +41,13 @@ export function separableMap(x: tf.Tensor4D, rows: tf.Tensor2D, cols: tf.Tensor2
 }
 
 /**
+ * Backends with a fast, exact ResizeBilinearGrad kernel of ours (core/native-backend/): there the gradient is
+ * tfjs' (which calls that kernel) instead of the dense interpolation matrices, which cost ~25 GFLOP and
+ * transposes of the full-size logits per UperNet training step.
+ */
+const EXACT_RESIZE_GRAD_BACKENDS: readonly string[] = ['native'];
+
+/**
  * F.interpolate(x, size, mode='bilinear', align_corners=False) on NHWC, with a gradient that matches
  * PyTorch's. The forward pass is tfjs' half-pixel-centre kernel (the same formula: negative source
  * coordinates clamp to 0, the far neighbour clamps to the last row/column).
@@ -49,6 +56,8 @@ export function resizeBilinear(x: tf.Tensor4D, size: readonly [number, number]):
   const [outH, outW] = size;
   const [, h, w] = x.shape;
   if (h === outH && w === outW) return tf.clone(x);
+  // Backends whose ResizeBilinearGrad kernel is ours (exact adjoint, native): tfjs' own gradient calls it.
+  if (EXACT_RESIZE_GRAD_BACKENDS.includes(tf.getBackend())) return tf.image.resizeBilinear(x, [outH, outW], false, true);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor4D;
     const value = tf.image.resizeBilinear(input, [outH, outW], false, true);

@@ -1,6 +1,7 @@
 // mila_native: optional CPU kernels for the wasm and cpu backends, built at install when a compiler is present.
 #include "kernels.h"
 #include "napi-args.h"
+#include "tensor-ops.h"
 #include "thread-pool.h"
 
 #include <atomic>
@@ -54,6 +55,10 @@ static napi_value Init(napi_env env, napi_value exports) {
   mila::registerElementwise(env, exports);
   mila::registerOptimizer(env, exports);
   mila::registerBatchNorm(env, exports);
+  mila::registerTensorCopy(env, exports);
+  mila::registerTensorMath(env, exports);
+  mila::registerTensorReduce(env, exports);
+  mila::registerResize(env, exports);
   return exports;
 }
 

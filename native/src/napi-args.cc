@@ -34,6 +34,29 @@ float* Args::f32(size_t i, size_t* length) { return static_cast<float*>(typed(i,
 float* Args::f32OrNull(size_t i, size_t* length) { return static_cast<float*>(typed(i, napi_float32_array, length, true)); }
 int32_t* Args::i32(size_t i, size_t* length) { return static_cast<int32_t*>(typed(i, napi_int32_array, length, false)); }
 
+uint8_t* Args::u8(size_t i, size_t* length) { return static_cast<uint8_t*>(typed(i, napi_uint8_array, length, false)); }
+
+void* Args::anyTyped(size_t i, size_t* byteLength, int* elementSize, napi_typedarray_type* typeOut) {
+  bool isTyped = false;
+  napi_is_typedarray(env_, argv_[i], &isTyped);
+  if (!isTyped) throw ArgError{"argument " + std::to_string(i) + " is not a typed array"};
+  napi_typedarray_type type;
+  size_t len;
+  void* data;
+  napi_value buffer;
+  size_t offset;
+  napi_get_typedarray_info(env_, argv_[i], &type, &len, &data, &buffer, &offset);
+  switch (type) {
+    case napi_int8_array: case napi_uint8_array: case napi_uint8_clamped_array: *elementSize = 1; break;
+    case napi_int16_array: case napi_uint16_array: *elementSize = 2; break;
+    case napi_int32_array: case napi_uint32_array: case napi_float32_array: *elementSize = 4; break;
+    default: *elementSize = 8;
+  }
+  *byteLength = len * static_cast<size_t>(*elementSize);
+  if (typeOut) *typeOut = type;
+  return data;
+}
+
 double Args::number(size_t i) {
   double v;
   if (napi_get_value_double(env_, argv_[i], &v) != napi_ok) throw ArgError{"argument " + std::to_string(i) + " is not a number"};

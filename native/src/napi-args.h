@@ -17,6 +17,9 @@ class Args {
   Args(napi_env env, napi_callback_info info, size_t expected);
   float* f32(size_t i, size_t* length = nullptr);
   int32_t* i32(size_t i, size_t* length = nullptr);
+  uint8_t* u8(size_t i, size_t* length = nullptr);
+  // Any typed array: its data, byte length and element size (for kernels that only move bytes).
+  void* anyTyped(size_t i, size_t* byteLength, int* elementSize, napi_typedarray_type* type = nullptr);
   // A Float32Array argument that may be null/undefined (optional bias, etc.).
   float* f32OrNull(size_t i, size_t* length = nullptr);
   int64_t int64(size_t i);

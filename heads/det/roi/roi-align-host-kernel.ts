@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { KernelHost } from '../../../core/kernels/kernel-host.js';
+import { HOST_MEMORY_BACKENDS, KernelHost } from '../../../core/kernels/kernel-host.js';
 import type { AxisWeights, RoiWeights } from './roi-align-weights.js';
 
 /**
@@ -83,7 +83,6 @@ function axpy(y: Float32Array, yo: number, x: Float32Array, xo: number, a: numbe
 
 const FORWARD = 'MilaRoiAlignHost';
 const BACKWARD = 'MilaRoiAlignHostGrad';
-export const HOST_BACKENDS = ['cpu', 'wasm'];
 
 function jobOf(attrs: unknown): HostRoiAlignJob {
   return (attrs as { job: HostRoiAlignJob }).job;
@@ -181,7 +180,7 @@ let registered = false;
 function ensureRegistered(): void {
   if (registered) return;
   registered = true;
-  for (const backendName of HOST_BACKENDS) {
+  for (const backendName of HOST_MEMORY_BACKENDS) {
     if (!tf.getKernel(FORWARD, backendName)) tf.registerKernel({ kernelName: FORWARD, backendName, kernelFunc: forwardKernel });
     if (!tf.getKernel(BACKWARD, backendName)) tf.registerKernel({ kernelName: BACKWARD, backendName, kernelFunc: backwardKernel });
   }
@@ -189,7 +188,7 @@ function ensureRegistered(): void {
 
 /** Whether the current backend runs the host kernels (else callers use the gather + matmul formulation). */
 export function hostKernelAvailable(): boolean {
-  return HOST_BACKENDS.includes(tf.getBackend());
+  return HOST_MEMORY_BACKENDS.includes(tf.getBackend());
 }
 
 /**
