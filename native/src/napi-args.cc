@@ -9,6 +9,17 @@ Args::Args(napi_env env, napi_callback_info info, size_t expected) : env_(env) {
   if (argc_ < expected) throw ArgError{"expected " + std::to_string(expected) + " arguments, got " + std::to_string(argc_)};
 }
 
+void* Args::typedInfo(size_t i, napi_typedarray_type* type, size_t* length) {
+  bool isTyped = false;
+  napi_is_typedarray(env_, argv_[i], &isTyped);
+  if (!isTyped) throw ArgError{"argument " + std::to_string(i) + " is not a typed array"};
+  void* data;
+  napi_value buffer;
+  size_t offset;
+  napi_get_typedarray_info(env_, argv_[i], type, length, &data, &buffer, &offset);
+  return data;
+}
+
 void* Args::typed(size_t i, napi_typedarray_type want, size_t* length, bool allowNull) {
   napi_valuetype vt;
   napi_typeof(env_, argv_[i], &vt);
@@ -16,15 +27,9 @@ void* Args::typed(size_t i, napi_typedarray_type want, size_t* length, bool allo
     if (length) *length = 0;
     return nullptr;
   }
-  bool isTyped = false;
-  napi_is_typedarray(env_, argv_[i], &isTyped);
-  if (!isTyped) throw ArgError{"argument " + std::to_string(i) + " is not a typed array"};
   napi_typedarray_type type;
   size_t len;
-  void* data;
-  napi_value buffer;
-  size_t offset;
-  napi_get_typedarray_info(env_, argv_[i], &type, &len, &data, &buffer, &offset);
+  void* data = typedInfo(i, &type, &len);
   if (type != want) throw ArgError{"argument " + std::to_string(i) + " has the wrong element type"};
   if (length) *length = len;
   return data;
@@ -37,15 +42,9 @@ int32_t* Args::i32(size_t i, size_t* length) { return static_cast<int32_t*>(type
 uint8_t* Args::u8(size_t i, size_t* length) { return static_cast<uint8_t*>(typed(i, napi_uint8_array, length, false)); }
 
 void* Args::anyTyped(size_t i, size_t* byteLength, int* elementSize, napi_typedarray_type* typeOut) {
-  bool isTyped = false;
-  napi_is_typedarray(env_, argv_[i], &isTyped);
-  if (!isTyped) throw ArgError{"argument " + std::to_string(i) + " is not a typed array"};
   napi_typedarray_type type;
   size_t len;
-  void* data;
-  napi_value buffer;
-  size_t offset;
-  napi_get_typedarray_info(env_, argv_[i], &type, &len, &data, &buffer, &offset);
+  void* data = typedInfo(i, &type, &len);
   switch (type) {
     case napi_int8_array: case napi_uint8_array: case napi_uint8_clamped_array: *elementSize = 1; break;
     case napi_int16_array: case napi_uint16_array: *elementSize = 2; break;

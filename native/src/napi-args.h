@@ -30,6 +30,8 @@ class Args {
 
  private:
   void* typed(size_t i, napi_typedarray_type want, size_t* length, bool allowNull);
+  // Argument i as a typed array (else an ArgError): its data, element type and length.
+  void* typedInfo(size_t i, napi_typedarray_type* type, size_t* length);
   napi_env env_;
   napi_value argv_[32];
   size_t argc_ = 32;
