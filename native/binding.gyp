@@ -14,6 +14,7 @@
         "src/elementwise.cc",
         "src/layer-norm.cc",
         "src/linear-attention.cc",
+        "src/softmax-cross-entropy.cc",
         "src/optimizer.cc",
         "src/batch-norm.cc",
         "src/tensor-copy.cc",

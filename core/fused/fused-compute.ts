@@ -41,10 +41,14 @@ export interface FusedCompute {
     dO: Float32Array, dQ: Float32Array, dKMean: Float32Array, dLepe: Float32Array | null, dGate: Float32Array | null,
     batch: number, tokens: number, channels: number, heads: number,
   ): void;
+  /** nll[r] = -log softmax(logits row r)[labels[r]]; 0 where the label is ignoreIndex or outside [0, classes). */
+  softmaxCrossEntropyForward(logits: Float32Array, labels: Int32Array, nll: Float32Array, classes: number, ignoreIndex: number): void;
+  /** dLogits = dNll[r] (softmax(row r) - onehot(labels[r])); 0 on the rows the forward counted as 0. */
+  softmaxCrossEntropyBackward(logits: Float32Array, labels: Int32Array, dNll: Float32Array, dLogits: Float32Array, classes: number, ignoreIndex: number): void;
 }
 
 /** native/src/elementwise.cc's kFusedAbiVersion: a build with other argument lists is not called. */
-const FUSED_ABI_VERSION = 3;
+const FUSED_ABI_VERSION = 4;
 
 /** The addon's fused functions, if it is loaded and was built with this version of them. */
 export function nativeFusedCompute(): FusedCompute | undefined {

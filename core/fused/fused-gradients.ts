@@ -4,7 +4,7 @@
  * that the tape pruned are freed with it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { FUSED, type HeadsAttrs, type LayerNormAttrs } from './kernel-names.js';
+import { FUSED, type HeadsAttrs, type LayerNormAttrs, type SoftmaxCrossEntropyAttrs } from './kernel-names.js';
 
 type Attrs = tf.NamedAttrMap;
 
@@ -74,6 +74,20 @@ export const FUSED_GRADIENTS: readonly tf.GradConfig[] = [
       const { heads } = attrs as unknown as HeadsAttrs;
       const [dO, dQ, dKMean, dLepe, dGate] = run(FUSED.gatedAttnOutputGrad, { o, q, kMean, lepe, gate, dy: dy as tf.Tensor }, { heads }) as tf.Tensor[];
       return { o: () => dO!, q: () => dQ!, kMean: () => dKMean!, lepe: () => dLepe!, gate: () => dGate! };
+    },
+  },
+  {
+    // Saves the logits (the softmax is recomputed from them) and the labels, nothing logit-sized of its own.
+    kernelName: FUSED.softmaxCrossEntropy,
+    inputsToSave: ['logits', 'labels'],
+    gradFunc: (dy, saved, attrs) => {
+      const [logits, labels] = saved as [tf.Tensor, tf.Tensor];
+      const { ignoreIndex } = attrs as unknown as SoftmaxCrossEntropyAttrs;
+      return {
+        logits: () => one(FUSED.softmaxCrossEntropyGrad, { logits, labels, dy: dy as tf.Tensor }, { ignoreIndex }),
+        // Class indices have no gradient; defined only so that a tape that reaches them can pass.
+        labels: () => tf.zerosLike(labels),
+      };
     },
   },
 ];

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { KernelHost } from '../kernels/kernel-host.js';
 import { fusedCompute } from './fused-compute.js';
-import { FUSED, type HeadsAttrs, type LayerNormAttrs } from './kernel-names.js';
+import { FUSED, type HeadsAttrs, type LayerNormAttrs, type SoftmaxCrossEntropyAttrs } from './kernel-names.js';
 
 type Inputs = Record<string, tf.TensorInfo>;
 
@@ -117,6 +117,36 @@ const attnOutputGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   return outs;
 };
 
+/** logits [rows, classes] float32, labels [rows] int32 -> nll [rows]. */
+const softmaxCrossEntropy: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { logits, labels } = inputs as Inputs;
+  const { ignoreIndex } = attrs as unknown as SoftmaxCrossEntropyAttrs;
+  const [rows, classes] = softmaxCrossEntropyShape(logits!, labels!);
+  const host = new KernelHost(backend);
+  const nll = host.allocFloat32([rows], true);
+  fusedCompute().softmaxCrossEntropyForward(host.f32(logits!), host.values(labels!) as Int32Array, host.f32(nll), classes, ignoreIndex);
+  return nll;
+};
+
+const softmaxCrossEntropyGrad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const { logits, labels, dy } = inputs as Inputs;
+  const { ignoreIndex } = attrs as unknown as SoftmaxCrossEntropyAttrs;
+  const [, classes] = softmaxCrossEntropyShape(logits!, labels!);
+  const host = new KernelHost(backend);
+  const dx = host.allocFloat32([...logits!.shape], true);
+  const f = (t: tf.TensorInfo) => host.f32(t);
+  fusedCompute().softmaxCrossEntropyBackward(f(logits!), host.values(labels!) as Int32Array, f(dy!), f(dx), classes, ignoreIndex);
+  return dx;
+};
+
+function softmaxCrossEntropyShape(logits: tf.TensorInfo, labels: tf.TensorInfo): [number, number] {
+  const [rows, classes] = logits.shape as [number, number];
+  if (logits.shape.length !== 2 || labels.shape.length !== 1 || labels.shape[0] !== rows || labels.dtype !== 'int32') {
+    throw new Error(`core/fused: softmax cross-entropy needs logits [rows, classes] and int32 labels [rows], got [${logits.shape.join(', ')}] and ${labels.dtype} [${labels.shape.join(', ')}]`);
+  }
+  return [rows, classes];
+}
+
 export const FUSED_KERNELS: readonly { name: string; kernelFunc: tf.KernelFunc }[] = [
   { name: FUSED.gelu, kernelFunc: unary((x, y) => fusedCompute().geluForward(x, y)) },
   { name: FUSED.geluGrad, kernelFunc: unaryGrad('x', (x, dy, dx) => fusedCompute().geluBackward(x, dy, dx)) },
@@ -132,4 +162,6 @@ export const FUSED_KERNELS: readonly { name: string; kernelFunc: tf.KernelFunc }
   { name: FUSED.attnOutputGrad, kernelFunc: attnOutputGrad },
   { name: FUSED.gatedAttnOutput, kernelFunc: attnOutput },
   { name: FUSED.gatedAttnOutputGrad, kernelFunc: attnOutputGrad },
+  { name: FUSED.softmaxCrossEntropy, kernelFunc: softmaxCrossEntropy },
+  { name: FUSED.softmaxCrossEntropyGrad, kernelFunc: softmaxCrossEntropyGrad },
 ];

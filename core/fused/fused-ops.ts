@@ -150,3 +150,47 @@ export function compositeAttnOutput(o: tf.Tensor3D, q: tf.Tensor4D, kMean: tf.Te
     return tf.add(tf.reshape(tf.mul(out, z), [b, h, w, c]), lepe) as tf.Tensor4D;
   });
 }
+
+/**
+ * -log softmax(logits)[label] per row (logits [rows, classes], labels [rows]); rows labelled `ignoreIndex` (or
+ * outside [0, classes)) give 0. The fused kernel keeps no logit-sized intermediate; the composite is the
+ * log-softmax times a one-hot.
+ */
+export function fusedSoftmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, ignoreIndex: number): tf.Tensor1D {
+  const intLabels = labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32');
+  try {
+    if (hasKernel(FUSED.softmaxCrossEntropy, logits)) return run(FUSED.softmaxCrossEntropy, { logits, labels: intLabels }, { ignoreIndex }) as tf.Tensor1D;
+    return compositeSoftmaxCrossEntropy(logits, intLabels, ignoreIndex);
+  } finally {
+    if (intLabels !== labels) intLabels.dispose();
+  }
+}
+
+export function compositeSoftmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, ignoreIndex: number): tf.Tensor1D {
+  return tf.tidy(() => {
+    const classes = logits.shape[1];
+    const counted = tf.logicalAnd(tf.notEqual(labels, ignoreIndex), tf.logicalAnd(tf.greaterEqual(labels, 0), tf.less(labels, classes)));
+    const safe = tf.where(counted, labels, tf.zerosLike(labels));
+    const picked = tf.sum(tf.mul(tf.logSoftmax(logits, -1), tf.oneHot(safe, classes)), -1);
+    return tf.mul(tf.neg(picked), tf.cast(counted, 'float32')) as tf.Tensor1D;
+  });
+}
+
+/** The gradient of fusedSoftmaxCrossEntropy for the logits, given the gradient `dNll` [rows] of its output. */
+export function fusedSoftmaxCrossEntropyGrad(logits: tf.Tensor2D, labels: tf.Tensor1D, dNll: tf.Tensor1D, ignoreIndex: number): tf.Tensor2D {
+  const intLabels = labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32');
+  try {
+    if (hasKernel(FUSED.softmaxCrossEntropyGrad, logits, dNll)) {
+      return run(FUSED.softmaxCrossEntropyGrad, { logits, labels: intLabels, dy: dNll }, { ignoreIndex }) as tf.Tensor2D;
+    }
+    return tf.tidy(() => {
+      const classes = logits.shape[1];
+      const counted = tf.logicalAnd(tf.notEqual(intLabels, ignoreIndex), tf.logicalAnd(tf.greaterEqual(intLabels, 0), tf.less(intLabels, classes)));
+      const g = tf.mul(dNll, tf.cast(counted, 'float32'));
+      const oneHot = tf.oneHot(tf.where(counted, intLabels, tf.zerosLike(intLabels)), classes);
+      return tf.mul(tf.sub(tf.softmax(logits, -1), oneHot), tf.expandDims(g, 1)) as tf.Tensor2D;
+    });
+  } finally {
+    if (intLabels !== labels) intLabels.dispose();
+  }
+}

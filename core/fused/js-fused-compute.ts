@@ -1,12 +1,13 @@
 /**
  * JS versions of the fused computations (the same loops and formulas as native/src/{elementwise,layer-norm,
- * linear-attention}.cc), for when the native addon is not built.
+ * linear-attention,softmax-cross-entropy}.cc), for when the native addon is not built.
  */
 import type { FusedCompute } from './fused-compute.js';
 import { eluRopeBackward, eluRopeForward, attnOutputBackward, attnOutputForward } from './js-linear-attention.js';
 import { layerNormBackward, layerNormForward } from './js-layer-norm.js';
 import { normalCdf } from './normal-cdf.js';
 import { fastExp } from './fast-exp.js';
+import { softmaxCrossEntropyBackward, softmaxCrossEntropyForward } from './js-softmax-cross-entropy.js';
 
 const INV_SQRT_2PI = 0.3989422804014327;
 
@@ -45,4 +46,6 @@ export const JS_FUSED_COMPUTE: FusedCompute = {
   eluRopeBackward,
   attnOutputForward,
   attnOutputBackward,
+  softmaxCrossEntropyForward,
+  softmaxCrossEntropyBackward,
 };

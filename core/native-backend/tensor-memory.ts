@@ -65,6 +65,9 @@ export class TensorMemory {
   inUseBytes = 0;
   /** Highest `inUseBytes` since the last `resetPeak()`. */
   peakBytes = 0;
+  /** Highest `inUseBytes` ever (not reset): sizes the pool. */
+  private highWaterBytes = 0;
+  private readonly baseFreeBytes: number;
   private readonly users = new Map<ArrayBufferLike, number>();
   private readonly pooled = new WeakSet<ArrayBufferLike>();
   private readonly escaped = new WeakSet<ArrayBufferLike>();
@@ -72,8 +75,10 @@ export class TensorMemory {
   constructor(limitBytes = memoryLimitBytes()) {
     this.limitBytes = limitBytes;
     this.availableBytes = availableTensorBytes(0, 0, limitBytes);
-    // Bounded so multi-scale batches do not hoard every size; classes a step did not use are dropped (endStep).
-    this.pool = new BufferPool(Math.min(limitBytes / 4, 4 * 2 ** 30));
+    // Bounded so multi-scale batches do not hoard every size (least recently used classes go first), but raised
+    // with the high-water mark (see retain): below what a step frees, every step dropped and re-faulted ~0.8 GB.
+    this.baseFreeBytes = Math.min(limitBytes / 4, 4 * 2 ** 30);
+    this.pool = new BufferPool(this.baseFreeBytes);
   }
 
   /** A new array of `length` elements; contents are undefined unless `zeroed` (reused memory is not cleared otherwise). */
@@ -119,6 +124,11 @@ export class TensorMemory {
     if (n === 0) {
       this.inUseBytes += buf.byteLength;
       if (this.inUseBytes > this.peakBytes) this.peakBytes = this.inUseBytes;
+      if (this.inUseBytes > this.highWaterBytes) {
+        this.highWaterBytes = this.inUseBytes;
+        // A step's buffers are its peak plus size-class slack; all but the weights come back to the pool after it.
+        this.pool.maxFreeBytes = Math.max(this.baseFreeBytes, Math.min(1.5 * this.highWaterBytes, this.limitBytes / 2));
+      }
     }
   }
 

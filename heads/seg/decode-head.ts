@@ -4,9 +4,7 @@ import { Conv2d } from '../../core/layers/index.js';
 import { constant, normal } from '../../core/init.js';
 import { Dropout2d } from './dropout2d.js';
 import { assignFromHost } from '../../core/assign-host.js';
-import { resizeBilinear } from './resize-bilinear.js';
-import { segAccuracyTensor } from './accuracy.js';
-import { crossEntropyWithIgnore } from '../../losses/cross-entropy.js';
+import { resizedCrossEntropyWithIgnore } from './resized-cross-entropy.js';
 
 /** What every decode head shares (mmseg's BaseDecodeHead), as plain data. */
 export interface DecodeHeadConfig {
@@ -65,10 +63,9 @@ export abstract class BaseDecodeHead extends Module {
    */
   losses(logits: tf.Tensor4D, labels: tf.Tensor3D): { loss_ce: tf.Scalar; acc_seg: tf.Scalar } {
     return tf.tidy(() => {
-      const [, h, w] = labels.shape;
-      const up = resizeBilinear(logits, [h, w]);
-      const ce = crossEntropyWithIgnore(up, labels, { ignoreIndex: this.cfg.ignoreIndex, avgNonIgnore: this.cfg.avgNonIgnore });
-      return { loss_ce: tf.mul(ce, this.cfg.lossWeight) as tf.Scalar, acc_seg: segAccuracyTensor(up, labels, this.cfg.ignoreIndex) };
+      const { loss, accuracy } = resizedCrossEntropyWithIgnore(logits, labels, { ignoreIndex: this.cfg.ignoreIndex, avgNonIgnore: this.cfg.avgNonIgnore });
+      return { loss_ce: tf.mul(loss, this.cfg.lossWeight) as tf.Scalar, acc_seg: tf.scalar(accuracy) };
     });
   }
+
 }

@@ -61,17 +61,27 @@ export function resizeBilinear(x: tf.Tensor4D, size: readonly [number, number]):
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor4D;
     const value = tf.image.resizeBilinear(input, [outH, outW], false, true);
-    const gradFunc = (dy: tf.Tensor) => {
-      const rowsT = tf.tensor2d(transposeMatrix(bilinearAxisMatrix(h, outH), outH, h), [h, outH]);
-      const colsT = tf.tensor2d(transposeMatrix(bilinearAxisMatrix(w, outW), outW, w), [w, outW]);
-      const g = separableMap(dy as tf.Tensor4D, rowsT, colsT);
-      rowsT.dispose();
-      colsT.dispose();
-      return g;
-    };
-    return { value, gradFunc };
+    return { value, gradFunc: (dy: tf.Tensor) => resizeBilinearBackward(dy as tf.Tensor4D, input) };
   });
   return op(x) as tf.Tensor4D;
+}
+
+/**
+ * The gradient of `resizeBilinear` with respect to its input `images` (only its shape is read), for `dy` of the
+ * output's shape: our exact ResizeBilinearGrad kernel where the backend has it, else the transposed
+ * interpolation matrices.
+ */
+export function resizeBilinearBackward(dy: tf.Tensor4D, images: tf.Tensor4D): tf.Tensor4D {
+  const [, h, w] = images.shape;
+  const [, outH, outW] = dy.shape;
+  if (EXACT_RESIZE_GRAD_BACKENDS.includes(tf.getBackend())) {
+    return tf.engine().runKernel('ResizeBilinearGrad', { images, dy }, { alignCorners: false, halfPixelCenters: true }) as tf.Tensor4D;
+  }
+  return tf.tidy(() => {
+    const rowsT = tf.tensor2d(transposeMatrix(bilinearAxisMatrix(h, outH), outH, h), [h, outH]);
+    const colsT = tf.tensor2d(transposeMatrix(bilinearAxisMatrix(w, outW), outW, w), [w, outW]);
+    return separableMap(dy, rowsT, colsT);
+  });
 }
 
 function transposeMatrix(m: Float32Array, rows: number, cols: number): Float32Array {

@@ -84,7 +84,7 @@ MILA_KERNEL(eluPlusOneBackward, 3) { return backward(a, "eluPlusOneBackward: dy/
 namespace mila {
 
 // Bumped whenever a fused function's arguments change (core/fused/fused-compute.ts refuses other versions).
-constexpr int kFusedAbiVersion = 3;
+constexpr int kFusedAbiVersion = 4;
 
 void registerElementwise(napi_env env, napi_value exports) {
   napi_value version;
@@ -98,6 +98,7 @@ void registerElementwise(napi_env env, napi_value exports) {
   exportFunction(env, exports, "eluPlusOneBackward", eluPlusOneBackward);
   registerLayerNorm(env, exports);
   registerLinearAttention(env, exports);
+  registerSoftmaxCrossEntropy(env, exports);
 }
 
 }  // namespace mila
