@@ -20,6 +20,11 @@ export interface EvalOptions {
   limit?: number;
   /** Write the raw results (COCO results JSON for detection). */
   out?: string | null;
+  /**
+   * Detection: compute instance masks even when 'segm' is not scored, because the results are written (implied by
+   * `out`; a test shard writes its part without an `out` of its own).
+   */
+  withMasks?: boolean;
   /** Metrics to compute (default: config.evaluation.metrics). */
   metrics?: string[];
   progress?: boolean;

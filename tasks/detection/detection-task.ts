@@ -83,7 +83,7 @@ export class DetectionTask implements TaskRuntime<DetBatch> {
     const n = Math.min(opts.limit ?? Infinity, dataset.length);
     const allIds = Array.from({ length: n }, (_, i) => dataset.imageInfo(i).id);
     const { start, end } = opts.shard ? shardRange(n, opts.shard) : { start: 0, end: n };
-    const withMask = metrics.includes('segm') || opts.out !== null;
+    const withMask = metrics.includes('segm') || opts.withMasks === true || (opts.out !== null && opts.out !== undefined);
     const wasTraining = this.model.training;
     this.model.eval();
     const part: CocoEvalPart = { kind: 'coco', range: { total: n, start, end, listSha256: sha256(JSON.stringify(allIds)) }, annFile: dataset.opts.annFile, metrics, withMask, imageIds: [], bbox: [], segm: [] };

@@ -62,8 +62,7 @@ export class SegmentationTask implements TaskRuntime<SegBatch> {
   async evaluatePart(opts: EvalOptions): Promise<MIoUEvalPart> {
     const metrics = opts.metrics ?? this.config.evaluation.metrics;
     for (const m of metrics) if (m !== 'mIoU') throw new UserError(`--eval ${m}: segmentation reports mIoU`);
-    // A shard's `out` is its folder (runTestShard), where the per-class areas go; only a user's --out is refused.
-    if (opts.out && !opts.shard) throw new UserError(`--out ${opts.out}: segmentation results are label maps; write them with mila seg-test --out-dir <dir>`);
+    if (opts.out) throw new UserError(`--out ${opts.out}: segmentation results are label maps; write them with mila seg-test --out-dir <dir>`);
     const d = this.config.data;
     let all = listAde20kSplit(d.root, splitFolder(d[opts.split].imgPrefix));
     if (opts.limit) all = all.slice(0, opts.limit);

@@ -10,7 +10,7 @@ import type { ShardOutput } from './shard-output.js';
  */
 export async function runTestShard(task: TaskRuntime<unknown>, output: ShardOutput, opts: EvalOptions & { backend: string }): Promise<string> {
   // The shard's results files stand in for --out: masks are computed, as for `mila test --out`.
-  const part = await task.evaluatePart({ ...opts, shard: output.spec, out: output.dir });
+  const part = await task.evaluatePart({ ...opts, shard: output.spec, withMasks: true });
   let result: ShardResult;
   let images: number;
   const run: Record<string, JsonValue> = { split: opts.split, limit: opts.limit ?? null, backend: opts.backend };

@@ -133,12 +133,13 @@ describe.skipIf(process.env[NATIVE_ENV] === '0')('the native backend trains as w
     expectSameStep(got, ref);
   });
 
-  // With the decode head's Dropout2d active, wasm's gradients of the first stage differ from cpu's (and native's) by
-  // ~2% (main at 8f4cce3; cause not found yet), so wasm is compared without it.
-  it('UperNet (MILA backbone, drop path active): losses and every gradient equal wasm within 1e-4 relative', async () => {
+  // Gradients that are zero in exact arithmetic differ most between backends: besides conv biases before BatchNorm,
+  // the PPM's scale-1 branch (a BatchNorm over 2 values a channel at batch 2: x̂ = ±1 whatever the input, so its
+  // conv weight's gradient is 1e-7 of the largest) and the LayerNorm biases before the lateral convs.
+  it('UperNet (MILA backbone, drop path and Dropout2d active): losses and every gradient equal wasm within 1e-4 relative', async () => {
     const batch = syntheticSegBatch(2, 64, 7);
-    const ref = await stepValues('wasm', () => smallUperNet(0), batch);
-    const got = await stepValues('native', () => smallUperNet(0), batch);
+    const ref = await stepValues('wasm', smallUperNet, batch);
+    const got = await stepValues('native', smallUperNet, batch);
     expectSameStep(got, ref);
   });
 
