@@ -3,6 +3,7 @@ import type { TrainableModel } from '../models/types.js';
 import type { AdamW } from './adamw.js';
 import { clipGradNorm, globalGradNorm, nonFiniteGradients } from './grad-clip.js';
 import { variableGradsFreeing } from '../core/tape-backprop.js';
+import { asNativeBackend } from '../core/native-backend/native-backend.js';
 
 export interface StepResult {
   /** Every term the model returned, as numbers (losses and logged extras such as accuracies). */
@@ -73,6 +74,7 @@ export function trainStep<B>(model: TrainableModel<B>, optimizer: AdamW, batch: 
     for (const t of Object.values(kept)) t.dispose();
     tf.dispose(Object.values(grads));
     if (usedGrads !== grads) tf.dispose(Object.values(usedGrads));
+    asNativeBackend(tf.backend())?.memoryManager.endStep();
   }
 }
 

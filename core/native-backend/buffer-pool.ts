@@ -6,11 +6,15 @@
  *
  * Sizes are rounded up to classes 1/8 of a power of two apart (at most 12.5% unused); a request takes a free
  * buffer of its class or of the next two. Free buffers beyond `maxFreeBytes` are dropped, oldest class first.
+ * Training marks steps (`endStep`): classes no request of a step used are dropped then, so multi-scale batches
+ * do not keep every earlier scale's buffers.
  */
 export class BufferPool {
   private readonly free = new Map<number, ArrayBuffer[]>();
   private readonly lastUse = new Map<number, number>();
   private clock = 0;
+  /** Classes that served or were allocated for a request since the last endStep. */
+  private readonly usedThisStep = new Set<number>();
   /** Bytes held in free buffers. */
   freeBytes = 0;
 
@@ -35,11 +39,29 @@ export class BufferPool {
       if (buf) {
         this.freeBytes -= buf.byteLength;
         this.lastUse.set(cls, ++this.clock);
+        this.usedThisStep.add(cls);
         return buf;
       }
       cls = BufferPool.classOf(cls + 1);
     }
     return undefined;
+  }
+
+  /** A request of this class was served with a new buffer (it counts as used in this step). */
+  markUsed(cls: number): void {
+    this.usedThisStep.add(cls);
+  }
+
+  /** Drop free buffers of classes this step has not used (least recently used first) until at most `keepBytes` remain. */
+  dropUnused(keepBytes: number): number {
+    return this.trim(keepBytes, (cls) => !this.usedThisStep.has(cls));
+  }
+
+  /** End of a training step: free buffers of classes the step did not use are dropped; returns bytes dropped. */
+  endStep(): number {
+    const dropped = this.dropUnused(0);
+    this.usedThisStep.clear();
+    return dropped;
   }
 
   /** A new buffer of the class of `bytes`. */
@@ -59,9 +81,9 @@ export class BufferPool {
   }
 
   /** Drop free buffers (least recently used classes first) until at most `keepBytes` remain; returns bytes dropped. */
-  trim(keepBytes: number): number {
+  trim(keepBytes: number, droppable: (cls: number) => boolean = () => true): number {
     let dropped = 0;
-    const classes = [...this.free.keys()].sort((a, b) => (this.lastUse.get(a) ?? 0) - (this.lastUse.get(b) ?? 0));
+    const classes = [...this.free.keys()].filter(droppable).sort((a, b) => (this.lastUse.get(a) ?? 0) - (this.lastUse.get(b) ?? 0));
     for (const cls of classes) {
       const list = this.free.get(cls)!;
       while (list.length > 0 && this.freeBytes > keepBytes) {

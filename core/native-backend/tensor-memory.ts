@@ -87,7 +87,13 @@ export class TensorMemory {
     if (bytes <= BufferPool.MIN_POOLED_BYTES) return newArray(dtype, new ArrayBuffer(Math.max(bytes, 4)), length);
     let buf = this.pool.take(bytes);
     if (!buf) {
-      this.ensureRoom(BufferPool.classOf(bytes));
+      const cls = BufferPool.classOf(bytes);
+      this.pool.markUsed(cls);
+      // A new buffer past the high-water mark while the pool holds classes this step has not asked for (an earlier
+      // scale's): drop those first, so a multi-scale run does not hold every scale's buffers at once.
+      const excess = this.inUseBytes + this.pool.freeBytes + cls - this.highWaterBytes;
+      if (excess > 0) this.pool.dropUnused(Math.max(0, this.pool.freeBytes - excess));
+      this.ensureRoom(cls);
       buf = BufferPool.allocate(bytes);
       this.pooled.add(buf);
       zeroed = false; // a new ArrayBuffer is zero-filled already
@@ -150,6 +156,11 @@ export class TensorMemory {
   /** `values` were handed to code outside the backend: their buffer must never be reused. */
   escape(values: unknown): void {
     if (ArrayBuffer.isView(values)) this.escaped.add(values.buffer);
+  }
+
+  /** A training step ended: pooled buffers of sizes it did not use are dropped (BufferPool.endStep). */
+  endStep(): void {
+    this.pool.endStep();
   }
 
   resetPeak(): void {
