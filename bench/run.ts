@@ -31,6 +31,13 @@ const PYTHON = '/usr/bin/python3';
  */
 const ALLOCATOR_ENV = { MALLOC_MMAP_MAX_: '0', MALLOC_TRIM_THRESHOLD_: String(2 ** 40) };
 
+/**
+ * PyTorch's OpenMP threads sleep instead of spinning between ops: on this 2-vCPU VM a spinning thread slows the
+ * other vCPU, and PyTorch ran 1.9x faster passive (2026-12-02: MILA-T 512² forward 1,145 -> 627 ms, training step
+ * 3,666 -> 1,867 ms). Its best setting here, so the ratios compare against it.
+ */
+const TORCH_ENV = { OMP_WAIT_POLICY: 'PASSIVE' };
+
 interface Options {
   filter?: string;
   backend: string;
@@ -101,9 +108,9 @@ async function runChild(name: string, opts: Options): Promise<void> {
 }
 
 /** Run a command, echo its JSON lines, return the parsed lines. */
-function runAndCollect(cmd: string, args: string[]): Promise<Record<string, unknown>[]> {
+function runAndCollect(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Record<string, unknown>[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...ALLOCATOR_ENV } });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...ALLOCATOR_ENV, ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -150,7 +157,7 @@ async function main(): Promise<void> {
     const args = [self, '--child', e.name, '--backend', opts.backend, '--runs', String(opts.runs), ...(opts.profile ? ['--profile'] : []), ...(opts.cpuTime ? ['--cpu-time'] : [])];
     const [ours] = await runAndCollect(process.execPath, args);
     if (!withTorch || !e.torch) continue;
-    const [theirs] = await runAndCollect(PYTHON, [TORCH_SCRIPT, ...e.torch, '--name', e.name, '--threads', '2', '--runs', String(opts.runs), ...(opts.cpuTime ? ['--cpu-time'] : [])]);
+    const [theirs] = await runAndCollect(PYTHON, [TORCH_SCRIPT, ...e.torch, '--name', e.name, '--threads', '2', '--runs', String(opts.runs), ...(opts.cpuTime ? ['--cpu-time'] : [])], TORCH_ENV);
     if (typeof ours?.ms === 'number' && typeof theirs?.ms === 'number') {
       console.log(JSON.stringify({ name: e.name, ratio_vs_torch: round(ours.ms / theirs.ms, 2), ours_ms: ours.ms, torch_ms: theirs.ms }));
     }
