@@ -157,40 +157,51 @@ export function compositeAttnOutput(o: tf.Tensor3D, q: tf.Tensor4D, kMean: tf.Te
  * log-softmax times a one-hot.
  */
 export function fusedSoftmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, ignoreIndex: number): tf.Tensor1D {
-  const intLabels = labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32');
-  try {
-    if (hasKernel(FUSED.softmaxCrossEntropy, logits)) return run(FUSED.softmaxCrossEntropy, { logits, labels: intLabels }, { ignoreIndex }) as tf.Tensor1D;
-    return compositeSoftmaxCrossEntropy(logits, intLabels, ignoreIndex);
-  } finally {
-    if (intLabels !== labels) intLabels.dispose();
-  }
+  return withInt32Labels(labels, (intLabels) =>
+    hasKernel(FUSED.softmaxCrossEntropy, logits)
+      ? (run(FUSED.softmaxCrossEntropy, { logits, labels: intLabels }, { ignoreIndex }) as tf.Tensor1D)
+      : compositeSoftmaxCrossEntropy(logits, intLabels, ignoreIndex),
+  );
 }
 
 export function compositeSoftmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D, ignoreIndex: number): tf.Tensor1D {
   return tf.tidy(() => {
     const classes = logits.shape[1];
-    const counted = tf.logicalAnd(tf.notEqual(labels, ignoreIndex), tf.logicalAnd(tf.greaterEqual(labels, 0), tf.less(labels, classes)));
-    const safe = tf.where(counted, labels, tf.zerosLike(labels));
-    const picked = tf.sum(tf.mul(tf.logSoftmax(logits, -1), tf.oneHot(safe, classes)), -1);
+    const { counted, oneHot } = countedOneHot(labels, classes, ignoreIndex);
+    const picked = tf.sum(tf.mul(tf.logSoftmax(logits, -1), oneHot), -1);
     return tf.mul(tf.neg(picked), tf.cast(counted, 'float32')) as tf.Tensor1D;
   });
 }
 
 /** The gradient of fusedSoftmaxCrossEntropy for the logits, given the gradient `dNll` [rows] of its output. */
 export function fusedSoftmaxCrossEntropyGrad(logits: tf.Tensor2D, labels: tf.Tensor1D, dNll: tf.Tensor1D, ignoreIndex: number): tf.Tensor2D {
-  const intLabels = labels.dtype === 'int32' ? labels : tf.cast(labels, 'int32');
-  try {
+  return withInt32Labels(labels, (intLabels) => {
     if (hasKernel(FUSED.softmaxCrossEntropyGrad, logits, dNll)) {
       return run(FUSED.softmaxCrossEntropyGrad, { logits, labels: intLabels, dy: dNll }, { ignoreIndex }) as tf.Tensor2D;
     }
     return tf.tidy(() => {
-      const classes = logits.shape[1];
-      const counted = tf.logicalAnd(tf.notEqual(intLabels, ignoreIndex), tf.logicalAnd(tf.greaterEqual(intLabels, 0), tf.less(intLabels, classes)));
+      const { counted, oneHot } = countedOneHot(intLabels, logits.shape[1], ignoreIndex);
       const g = tf.mul(dNll, tf.cast(counted, 'float32'));
-      const oneHot = tf.oneHot(tf.where(counted, intLabels, tf.zerosLike(intLabels)), classes);
       return tf.mul(tf.sub(tf.softmax(logits, -1), oneHot), tf.expandDims(g, 1)) as tf.Tensor2D;
     });
+  });
+}
+
+/** `f` of the labels as int32 (a cast is made and freed when they are not). */
+function withInt32Labels<R>(labels: tf.Tensor1D, f: (intLabels: tf.Tensor1D) => R): R {
+  const intLabels = labels.dtype === 'int32' ? labels : (tf.cast(labels, 'int32') as tf.Tensor1D);
+  try {
+    return f(intLabels);
   } finally {
     if (intLabels !== labels) intLabels.dispose();
   }
+}
+
+/**
+ * Which rows count (label neither ignoreIndex nor outside [0, classes)) and the one-hot of the labels, class 0
+ * standing in on the other rows (callers zero those rows with `counted`).
+ */
+function countedOneHot(labels: tf.Tensor1D, classes: number, ignoreIndex: number): { counted: tf.Tensor1D; oneHot: tf.Tensor2D } {
+  const counted = tf.logicalAnd(tf.notEqual(labels, ignoreIndex), tf.logicalAnd(tf.greaterEqual(labels, 0), tf.less(labels, classes))) as tf.Tensor1D;
+  return { counted, oneHot: tf.oneHot(tf.where(counted, labels, tf.zerosLike(labels)), classes) as tf.Tensor2D };
 }

@@ -67,5 +67,4 @@ export abstract class BaseDecodeHead extends Module {
       return { loss_ce: tf.mul(loss, this.cfg.lossWeight) as tf.Scalar, acc_seg: tf.scalar(accuracy) };
     });
   }
-
 }

@@ -57,13 +57,18 @@ export function resizeBilinear(x: tf.Tensor4D, size: readonly [number, number]):
   const [, h, w] = x.shape;
   if (h === outH && w === outW) return tf.clone(x);
   // Backends whose ResizeBilinearGrad kernel is ours (exact adjoint, native): tfjs' own gradient calls it.
-  if (EXACT_RESIZE_GRAD_BACKENDS.includes(tf.getBackend())) return tf.image.resizeBilinear(x, [outH, outW], false, true);
+  if (EXACT_RESIZE_GRAD_BACKENDS.includes(tf.getBackend())) return bilinearForward(x, size);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor4D;
-    const value = tf.image.resizeBilinear(input, [outH, outW], false, true);
+    const value = bilinearForward(input, size);
     return { value, gradFunc: (dy: tf.Tensor) => resizeBilinearBackward(dy as tf.Tensor4D, input) };
   });
   return op(x) as tf.Tensor4D;
+}
+
+/** The values of F.interpolate(mode='bilinear', align_corners=False): tfjs' kernel with half-pixel centres. */
+export function bilinearForward(x: tf.Tensor4D, size: readonly [number, number]): tf.Tensor4D {
+  return tf.image.resizeBilinear(x, [size[0], size[1]], false, true);
 }
 
 /**

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { fusedSoftmaxCrossEntropyGrad } from '../../core/fused/fused-ops.js';
 import { crossEntropyDenominator, crossEntropyWithIgnore, type CrossEntropyWithIgnoreOptions } from '../../losses/cross-entropy.js';
 import { segAccuracy } from './accuracy.js';
-import { resizeBilinearBackward } from './resize-bilinear.js';
+import { bilinearForward, resizeBilinearBackward } from './resize-bilinear.js';
 
 /**
  * mmseg's decode-head loss: logits [n, h, w, K] bilinearly resized (align_corners=False) to the labels' [n, H, W],
@@ -16,8 +16,7 @@ export function resizedCrossEntropyWithIgnore(
 ): { loss: tf.Scalar; accuracy: number } {
   const [, outH, outW] = labels.shape;
   const ignoreIndex = opts.ignoreIndex ?? 255;
-  const resize = (x: tf.Tensor4D) =>
-    x.shape[1] === outH && x.shape[2] === outW ? x : tf.image.resizeBilinear(x, [outH, outW], false, true);
+  const resize = (x: tf.Tensor4D) => (x.shape[1] === outH && x.shape[2] === outW ? x : bilinearForward(x, [outH, outW]));
   let accuracy = 0;
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const small = args[0] as tf.Tensor4D;
